@@ -1,0 +1,199 @@
+"""Shared fixtures: render the template from the working tree, once per answers."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+from ruamel.yaml import YAML
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+FIXTURES = SHARED / "fixtures"
+BIN = Path(sys.executable).parent
+
+# Answers that a test does not care about; every question has a default, these
+# make the identity explicit so assertions can name it.
+BASE_ANSWERS: dict[str, Any] = {
+    "distribution_name": "Acme.Widget_Tools",
+    "description": "Widgets, attested.",
+    "author_name": "Ada Lovelace",
+    "author_email": "ada@example.com",
+    "github_repository": "acme-corp/widget-tools",
+}
+
+TOOLS = ("pypa-action", "uv")
+BACKENDS = ("uv_build", "hatchling", "setuptools")
+TRIGGERS = ("release", "tag")
+FLOORS = ("3.10", "3.12")
+RUNNABLE_FLOORS = {"3.10", "3.11"}  # this machine has Python 3.11 only
+
+# Every publishing tool x backend x trigger, each backend at both floors.
+COMBINATIONS: list[dict[str, str]] = [
+    {
+        "publishing_tool": tool,
+        "build_backend": backend,
+        "release_trigger": trigger,
+        "python_floor": FLOORS[i % len(FLOORS)],
+    }
+    for i, (tool, backend, trigger) in enumerate(
+        itertools.product(TOOLS, BACKENDS, TRIGGERS)
+    )
+]
+
+
+def combination_id(answers: Mapping[str, str]) -> str:
+    return "-".join(answers[k] for k in sorted(answers))
+
+
+def tool(name: str) -> str:
+    """Path of a command-line tool installed with the test dependencies."""
+    found = BIN / name
+    if found.exists():
+        return str(found)
+    which = shutil.which(name)
+    if which is None:
+        pytest.fail(f"{name} is not installed; run the tests with `uv run pytest`")
+    return which
+
+
+def run(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, failing the test with its output if it fails."""
+    full_env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    full_env.pop("VIRTUAL_ENV", None)
+    if env:
+        full_env.update(env)
+    result = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"{' '.join(map(str, args))} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def working_tree_copy(dst: Path) -> Path:
+    """Copy the template's tracked and untracked files, without .git.
+
+    Copier then renders exactly the working tree (no tag, no dirty warning).
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for rel in filter(None, listed.split("\0")):
+        src = REPO / rel
+        if src.is_file():
+            target = dst / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return working_tree_copy(tmp_path_factory.mktemp("template"))
+
+
+def render(
+    template: Path,
+    dst: Path,
+    answers: Mapping[str, Any] | None = None,
+    *,
+    skip_tasks: bool = True,
+) -> Path:
+    """Render the template into dst with Copier's API, defaults for the rest."""
+    copier.run_copy(
+        str(template),
+        str(dst),
+        data={**BASE_ANSWERS, **(answers or {})},
+        defaults=True,
+        unsafe=True,
+        skip_tasks=skip_tasks,
+        quiet=True,
+    )
+    return dst
+
+
+class Renders:
+    """Renders the template once per set of answers and shares the result."""
+
+    def __init__(self, template: Path, root: Path) -> None:
+        self.template = template
+        self.root = root
+        self._done: dict[str, Path] = {}
+
+    def __call__(self, answers: Mapping[str, Any] | None = None) -> Path:
+        answers = dict(answers or {})
+        key = repr(sorted(answers.items()))
+        if key not in self._done:
+            dst = self.root / f"p{len(self._done)}"
+            self._done[key] = render(self.template, dst, answers)
+        return self._done[key]
+
+
+@pytest.fixture(scope="session")
+def renders(template_src: Path, tmp_path_factory: pytest.TempPathFactory) -> Renders:
+    return Renders(template_src, tmp_path_factory.mktemp("renders"))
+
+
+@pytest.fixture(params=COMBINATIONS, ids=combination_id)
+def combination(request: pytest.FixtureRequest) -> dict[str, str]:
+    return dict(request.param)
+
+
+@pytest.fixture
+def project(renders: Renders, combination: dict[str, str]) -> Path:
+    """A rendered project for one combination of answers (shared, read-only)."""
+    return renders(combination)
+
+
+def load_yaml(path: Path) -> Any:
+    return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def copier_config() -> Any:
+    return load_yaml(REPO / "copier.yml")
+
+
+def action_pins() -> dict[str, str]:
+    """The template's single source of action pins: name -> 'sha # version'."""
+    return dict(copier_config()["action_pins"]["default"])
+
+
+def shared_or_skip(relative: str) -> Path:
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(
+            f"{path} is absent: the shared fixtures sit beside the repository "
+            "in the project's workspace, not in a fresh clone"
+        )
+    return path
+
