@@ -197,3 +197,79 @@ def shared_or_skip(relative: str) -> Path:
         )
     return path
 
+
+
+# --- Running the publish workflow's build job locally -------------------------
+
+# GitHub runs `run:` steps with this shell.
+STEP_SHELL = ("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c")
+# Only Python 3.11 is installed here and uv must not try to download another:
+# the build backends are pure Python, so any interpreter builds every floor.
+LOCAL_UV = {"UV_PYTHON": "3.11", "UV_PYTHON_DOWNLOADS": "never"}
+COMMIT_DATE = "2025-06-01T12:00:00+00:00"
+
+
+def job_run_steps(workflow: Path, job: str) -> list[tuple[str, str]]:
+    """(name, script) of every `run:` step of a job, in order."""
+    steps = load_yaml(workflow)["jobs"][job]["steps"]
+    return [(str(s["name"]), str(s["run"])) for s in steps if "run" in s]
+
+
+def run_step(
+    project: Path, script: str, ref_name: str
+) -> subprocess.CompletedProcess[str]:
+    return run(
+        *STEP_SHELL,
+        script,
+        cwd=project,
+        env={**LOCAL_UV, "GITHUB_REF_NAME": ref_name},
+        check=False,
+    )
+
+
+def git_repository(source: Path, dst: Path) -> Path:
+    """A committed git repository of `source`, as the workflow checks it out."""
+    shutil.copytree(source, dst)
+    dated = {"GIT_AUTHOR_DATE": COMMIT_DATE, "GIT_COMMITTER_DATE": COMMIT_DATE}
+    run("git", "init", "--quiet", "--initial-branch=main", cwd=dst)
+    run("git", "add", "--all", cwd=dst)
+    run(
+        "git",
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.com",
+        "commit",
+        "--quiet",
+        "-m",
+        "release",
+        cwd=dst,
+        env=dated,
+    )
+    return dst
+
+
+class Builds:
+    """Runs the build job of each rendered project once; shares its dist/."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._done: dict[Path, Path] = {}
+
+    def __call__(self, project: Path) -> Path:
+        if project not in self._done:
+            checkout = git_repository(project, self.root / project.name)
+            for name, script in job_run_steps(
+                checkout / ".github/workflows/publish.yml", "build"
+            ):
+                result = run_step(checkout, script, "v0.1.0")
+                assert result.returncode == 0, (
+                    f"step {name!r} failed\n{result.stdout}\n{result.stderr}"
+                )
+            self._done[project] = checkout
+        return self._done[project]
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+    return Builds(tmp_path_factory.mktemp("builds"))
