@@ -1,0 +1,135 @@
+"""The generated package: valid metadata, a working wheel, passing tests."""
+
+from __future__ import annotations
+
+import email
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import (
+    LOCAL_UV,
+    RUNNABLE_FLOORS,
+    Builds,
+    job_run_steps,
+    load_toml,
+    run,
+    run_step,
+    tool,
+)
+
+
+def test_validate_pyproject_accepts_it(project: Path) -> None:
+    run(tool("validate-pyproject"), project / "pyproject.toml")
+
+
+def test_metadata_follows_the_answers(
+    project: Path, combination: dict[str, str]
+) -> None:
+    pyproject = load_toml(project / "pyproject.toml")
+    meta = pyproject["project"]
+    assert meta["name"] == "acme-widget-tools"
+    assert meta["license"] == "MIT"
+    assert meta["license-files"] == ["LICENSE"]
+    assert meta["requires-python"] == f">={combination['python_floor']}"
+    assert meta["authors"] == [{"name": "Ada Lovelace", "email": "ada@example.com"}]
+    assert meta["urls"]["Source"] == "https://github.com/acme-corp/widget-tools"
+    floor = int(combination["python_floor"].split(".")[1])
+    versions = [c for c in meta["classifiers"] if c.count(".") == 1 and "::" in c]
+    assert versions == [
+        f"Programming Language :: Python :: 3.{m}" for m in range(floor, 15)
+    ]
+    assert "pytest>=8" in pyproject["dependency-groups"]["test"]
+    backend = pyproject["build-system"]["build-backend"]
+    assert backend.split(".")[0] == combination["build_backend"]
+
+
+@pytest.mark.parametrize("license_id", ["MIT", "Apache-2.0", "BSD-3-Clause", "ISC"])
+def test_license_text_matches_the_expression(renders: Any, license_id: str) -> None:
+    project = renders({"license": license_id})
+    assert load_toml(project / "pyproject.toml")["project"]["license"] == license_id
+    text = (project / "LICENSE").read_text()
+    first = text.lstrip().splitlines()[0]
+    assert {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "ISC": "ISC License",
+    }[license_id] in first
+    if license_id != "Apache-2.0":
+        assert "Ada Lovelace" in text
+
+
+def test_no_email_means_no_email_field(renders: Any) -> None:
+    project = renders({"author_email": ""})
+    assert load_toml(project / "pyproject.toml")["project"]["authors"] == [
+        {"name": "Ada Lovelace"}
+    ]
+
+
+def wheel_of(checkout: Path) -> Path:
+    (wheel,) = (checkout / "dist").glob("*.whl")
+    return wheel
+
+
+def test_wheel_carries_the_license_and_typing_marker(
+    project: Path, builds: Builds
+) -> None:
+    with zipfile.ZipFile(wheel_of(builds(project))) as wheel:
+        names = wheel.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        headers = email.message_from_bytes(wheel.read(metadata))
+    assert "acme_widget_tools/py.typed" in names
+    assert "acme_widget_tools/__init__.py" in names
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert headers["License-Expression"] == "MIT"
+    assert headers["Name"] == "acme-widget-tools"
+    assert headers["Metadata-Version"] >= "2.4"
+
+
+def runnable(combination: dict[str, str]) -> None:
+    if combination["python_floor"] not in RUNNABLE_FLOORS:
+        pytest.skip(
+            f"needs Python {combination['python_floor']}+, and this machine has "
+            "only 3.11 (uv cannot download interpreters here)"
+        )
+
+
+@pytest.mark.slow
+def test_wheel_installs_into_a_fresh_venv_and_imports(
+    project: Path, builds: Builds, combination: dict[str, str], tmp_path: Path
+) -> None:
+    runnable(combination)
+    venv = tmp_path / "venv"
+    run(tool("uv"), "venv", "--quiet", venv, env=LOCAL_UV)
+    python = venv / "bin/python"
+    run(
+        tool("uv"),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        wheel_of(builds(project)),
+    )
+    said = run(
+        python,
+        "-c",
+        "import acme_widget_tools as m; print(m.__version__)",
+        cwd=tmp_path,
+    )
+    assert said.stdout.strip() == "0.1.0"
+
+
+@pytest.mark.slow
+def test_projects_own_tests_pass_as_its_ci_runs_them(
+    project: Path, builds: Builds, combination: dict[str, str]
+) -> None:
+    runnable(combination)
+    checkout = builds(project)
+    ((name, script),) = job_run_steps(checkout / ".github/workflows/ci.yml", "test")
+    result = run_step(checkout, script, "main")
+    assert result.returncode == 0, f"{name}\n{result.stdout}\n{result.stderr}"
+    assert " passed" in result.stdout
