@@ -198,7 +198,6 @@ def shared_or_skip(relative: str) -> Path:
     return path
 
 
-
 # --- Running the publish workflow's build job locally -------------------------
 
 # GitHub runs `run:` steps with this shell.

@@ -19,7 +19,9 @@ def distributions(dist: Path) -> list[Path]:
 
 
 def digests(dist: Path) -> dict[str, str]:
-    return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in distributions(dist)}
+    return {
+        f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in distributions(dist)
+    }
 
 
 def step(checkout: Path, name_part: str) -> str:

@@ -80,7 +80,7 @@ BAD = [
     ("github_repository", "owner/repo.git", ".git"),
     ("environment", "", "1 to 255 characters"),
     ("environment", " pypi", "1 to 255 characters"),
-    ("environment", "py\"pi", "1 to 255 characters"),
+    ("environment", 'py"pi', "1 to 255 characters"),
     ("environment", "x" * 256, "1 to 255 characters"),
 ]
 

@@ -119,6 +119,7 @@ def parse_form(content_type: str, body: bytes) -> dict[str, Any]:
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
         form[str(name)] = payload if part.get_filename() else payload.decode("utf-8")
     return form
 

@@ -30,7 +30,12 @@ def steps_using(job: Any, action: str) -> list[Any]:
 def test_workflows_and_dependabot_match_their_schemas(project: Path) -> None:
     check = tool("check-jsonschema")
     run(check, "--builtin-schema", "vendor.github-workflows", *workflows(project))
-    run(check, "--builtin-schema", "vendor.dependabot", project / ".github/dependabot.yml")
+    run(
+        check,
+        "--builtin-schema",
+        "vendor.dependabot",
+        project / ".github/dependabot.yml",
+    )
 
 
 def test_zizmor_auditor_persona_finds_nothing(project: Path) -> None:

@@ -1,0 +1,70 @@
+"""README.md opens with the two commands that work on a fresh machine."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, load_toml, run
+
+
+def first_commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"```console\n(.*?)```", text, re.S)
+    assert block, "README.md has no console block"
+    return block.group(1).strip().splitlines()
+
+
+def test_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
+    render, suite = first_commands()
+    assert "copier copy" in render and "--defaults" in render
+    assert "pytest" in suite
+    assert suite in (REPO / ".ci/run").read_text().splitlines()
+
+
+@pytest.mark.slow
+def test_readme_render_command_makes_a_package(tmp_path: Path) -> None:
+    render, _ = first_commands()
+    args = shlex.split(render)
+    clone = tmp_path / "clone"
+    run("git", "clone", "--quiet", REPO, clone)
+    dirty = run("git", "status", "--porcelain", cwd=REPO).stdout
+    if dirty:
+        # Test the working tree: commit it into the throwaway clone.
+        run(
+            "git",
+            "-C",
+            REPO,
+            "diff",
+            "HEAD",
+            "--binary",
+            "--output",
+            tmp_path / "wip.patch",
+        )
+        if (tmp_path / "wip.patch").stat().st_size:
+            run("git", "apply", "--index", tmp_path / "wip.patch", cwd=clone)
+        for rel in run(
+            "git", "ls-files", "--others", "--exclude-standard", cwd=REPO
+        ).stdout.split():
+            (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+            (clone / rel).write_bytes((REPO / rel).read_bytes())
+        run("git", "add", "--all", cwd=clone)
+        run(
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "working tree",
+            cwd=clone,
+        )
+    run(*args, cwd=clone)
+    project = tmp_path / "my-package"
+    assert load_toml(project / "pyproject.toml")["project"]["name"] == "my-package"
+    assert (project / ".git").is_dir(), "the git-init task did not run"
