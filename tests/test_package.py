@@ -133,3 +133,10 @@ def test_projects_own_tests_pass_as_its_ci_runs_them(
     result = run_step(checkout, script, "main")
     assert result.returncode == 0, f"{name}\n{result.stdout}\n{result.stderr}"
     assert " passed" in result.stdout
+
+
+def test_generated_python_passes_ruff_and_mypy_strict(project: Path) -> None:
+    python_files = sorted(project.rglob("*.py"))
+    run(tool("ruff"), "check", "--isolated", "--select", "E,F,W,I,UP,B", *python_files)
+    run(tool("ruff"), "format", "--isolated", "--check", *python_files)
+    run(tool("mypy"), "--strict", "--no-incremental", project / "src")
