@@ -1,0 +1,463 @@
+"""`copier update` from every released version of the template to the newest.
+
+The test builds a git repository of the template with three tagged releases
+that differ the way real ones do:
+
+- v0.1.0 pins older action versions (the `previous` table of the shared action
+  pins), names `verify_after_publish` `verify_release` and the publishing tool
+  choice `uv` `uv-publish`, and its pyproject.toml has no pytest section;
+- v0.2.0 has today's names, with the entry in hooks/renamed_answers.yml that
+  carries the old ones forward, and brings two of the four newer pins and the
+  pytest section;
+- v0.3.0 is the working tree as it is, with that entry: every newer pin.
+
+A project made from an older tag, with its own edits committed, is then
+updated with `copier update --trust --defaults`, as a user does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from conftest import (
+    BASE_ANSWERS,
+    REPO,
+    SHARED,
+    action_pins,
+    load_yaml,
+    run,
+    tool,
+    working_tree_copy,
+)
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+# The `previous` table of ../shared/action-pins.toml, so that the test runs in
+# a clone without the shared folder; test_previous_pins_match_shared_table
+# cross-checks them when it is there.
+PREVIOUS_PINS = {
+    "actions/checkout": "d23441a48e516b6c34aea4fa41551a30e30af803 # v6.1.0",
+    "actions/download-artifact": "37930b1c2abaa49bbe596cd826c3c89aef350131 # v7.0.0",
+    "astral-sh/setup-uv": "c771a70e6277c0a99b617c7a806ffedaca235ff9 # v9.0.0",
+    "actions/upload-artifact": "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+}
+# v0.2.0 brings these two; v0.3.0 the other two.
+PINNED_IN_0_2 = ("actions/checkout", "actions/upload-artifact")
+
+OLD_QUESTION, NEW_QUESTION = "verify_release", "verify_after_publish"
+OLD_VALUE, NEW_VALUE = "uv-publish", "uv"
+RENAMES_0_2 = (
+    "- version: 0.2.0\n"
+    f"  questions: {{{OLD_QUESTION}: {NEW_QUESTION}}}\n"
+    f"  values: {{publishing_tool: {{{OLD_VALUE}: {NEW_VALUE}}}}}\n"
+)
+PYTEST_SECTION = '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+
+TAGS = ("v0.1.0", "v0.2.0", "v0.3.0")
+NEWEST = TAGS[-1]
+# What a user answered when copying each older tag (in its own names).
+OLD_ANSWERS: dict[str, dict[str, Any]] = {
+    "v0.1.0": {"publishing_tool": OLD_VALUE, OLD_QUESTION: False},
+    "v0.2.0": {"publishing_tool": NEW_VALUE, NEW_QUESTION: False},
+}
+CONFLICT_MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
+
+
+# --- Building the template's releases -------------------------------------------
+
+
+def git(cwd: Path, *args: str) -> str:
+    return run("git", *args, cwd=cwd, env=GIT_IDENTITY).stdout
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (
+        f"{path.name} no longer contains {old!r}: update this test's model of "
+        "the older release"
+    )
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def edit_copier_yml(
+    template: Path, pins: Mapping[str, str], *, old_names: bool = False
+) -> None:
+    """Give copier.yml older pins and, for v0.1.0, the older names."""
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    path = template / "copier.yml"
+    config = yaml.load(path.read_text(encoding="utf-8"))
+    for action, pin in pins.items():
+        assert action in config["action_pins"]["default"], action
+        config["action_pins"]["default"][action] = pin
+    if old_names:
+        choices = config["publishing_tool"]["choices"]
+        (label,) = [k for k, v in choices.items() if v == NEW_VALUE]
+        choices[label] = OLD_VALUE
+        position = list(config).index(NEW_QUESTION)
+        config.insert(position, OLD_QUESTION, config.pop(NEW_QUESTION))
+    with path.open("w", encoding="utf-8") as stream:
+        yaml.dump(config, stream)
+    if old_names:
+        renamed = 0
+        for file in (template / "template").rglob("*"):
+            if file.is_file() and NEW_QUESTION in file.read_text(encoding="utf-8"):
+                replace_once(file, NEW_QUESTION, OLD_QUESTION)
+                renamed += 1
+        assert renamed, f"no template file uses {NEW_QUESTION}"
+
+
+def commit_and_tag(repo: Path, tag: str) -> None:
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", f"Release {tag}")
+    git(repo, "tag", tag)
+
+
+def build_releases(dst: Path) -> Path:
+    """A git repository of the template with the tags v0.1.0, v0.2.0, v0.3.0."""
+    repo = working_tree_copy(dst)
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    current = action_pins()
+    table = repo / "hooks/renamed_answers.yml"
+    newest_copier_yml = (repo / "copier.yml").read_text(encoding="utf-8")
+    newest_table = table.read_text(encoding="utf-8")
+    newest_template = {
+        p: p.read_bytes() for p in (repo / "template").rglob("*") if p.is_file()
+    }
+
+    # v0.1.0
+    edit_copier_yml(repo, PREVIOUS_PINS, old_names=True)
+    replace_once(repo / "template/pyproject.toml.jinja", PYTEST_SECTION, "\n")
+    commit_and_tag(repo, "v0.1.0")
+
+    # v0.2.0: today's names and the migration, the pytest section, two pins.
+    for path, content in newest_template.items():
+        path.write_bytes(content)
+    (repo / "copier.yml").write_text(newest_copier_yml, encoding="utf-8")
+    table.write_text(newest_table.rstrip().removesuffix("[]") + RENAMES_0_2, "utf-8")
+    edit_copier_yml(
+        repo, {a: p for a, p in PREVIOUS_PINS.items() if a not in PINNED_IN_0_2}
+    )
+    commit_and_tag(repo, "v0.2.0")
+
+    # v0.3.0: the working tree, every current pin.
+    (repo / "copier.yml").write_text(newest_copier_yml, encoding="utf-8")
+    commit_and_tag(repo, "v0.3.0")
+    assert action_pins() == current
+    return repo
+
+
+@pytest.fixture(scope="session")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_releases(tmp_path_factory.mktemp("releases") / "template")
+
+
+# --- A user's project ------------------------------------------------------------
+
+
+def copier(
+    *args: str | Path, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return run(tool("copier"), *args, cwd=cwd, env=GIT_IDENTITY, check=check)
+
+
+def data_args(answers: Mapping[str, Any]) -> list[str]:
+    args: list[str] = []
+    for key, value in answers.items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        args += ["--data", f"{key}={text}"]
+    return args
+
+
+def copy_project(
+    template: Path, dst: Path, tag: str, answers: Mapping[str, Any] | None = None
+) -> Path:
+    """`copier copy` at a tag; the template's task makes the first commit."""
+    copier(
+        "copy",
+        "--trust",
+        "--defaults",
+        "--quiet",
+        f"--vcs-ref={tag}",
+        *data_args({**BASE_ANSWERS, **(answers or {})}),
+        template,
+        dst,
+    )
+    assert git(dst, "status", "--porcelain") == "", "the copy task did not commit"
+    return dst
+
+
+def update(
+    project: Path, *extra: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return copier("update", "--trust", "--defaults", *extra, cwd=project, check=check)
+
+
+def commit_all(project: Path, message: str) -> None:
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", message)
+
+
+def answers(project: Path) -> dict[str, Any]:
+    return dict(load_yaml(project / ".copier-answers.yml"))
+
+
+def snapshot(project: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(project)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(project).parts
+    }
+
+
+def all_pins(project: Path) -> set[str]:
+    """Every `uses:` value of every workflow."""
+    found: set[str] = set()
+    for workflow in (project / ".github/workflows").glob("*.yml"):
+        found |= set(re.findall(r"uses:\s*(\S+ # \S+)", workflow.read_text()))
+    return found
+
+
+DEPENDENCY = "attrs>=24"
+CLASSIFIER = "Development Status :: 4 - Beta"
+CI_STEP = "\n      - name: Type-check\n        run: uv run --with mypy mypy src\n"
+README = "# Widget tools\n\nOur own words about widgets, not the template's.\n"
+
+
+def make_user_edits(project: Path) -> None:
+    """What a user does after copying: dependency, classifier, CI step, README."""
+    pyproject = project / "pyproject.toml"
+    replace_once(pyproject, "dependencies = []", f'dependencies = ["{DEPENDENCY}"]')
+    replace_once(
+        pyproject,
+        '  "Programming Language :: Python :: 3 :: Only",\n',
+        f'  "{CLASSIFIER}",\n  "Programming Language :: Python :: 3 :: Only",\n',
+    )
+    replace_once(
+        project / ".github/workflows/ci.yml",
+        "        run: uv run --group test pytest\n",
+        "        run: uv run --group test pytest\n" + CI_STEP,
+    )
+    (project / "README.md").write_text(README, encoding="utf-8")
+    commit_all(project, "Our own edits")
+
+
+def assert_user_edits_kept(project: Path) -> None:
+    project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert project_table["dependencies"] == [DEPENDENCY]
+    assert CLASSIFIER in project_table["classifiers"]
+    steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["test"]["steps"]
+    assert [s["name"] for s in steps][-1] == "Type-check"
+    assert (project / "README.md").read_text(encoding="utf-8") == README
+
+
+def assert_no_conflicts(project: Path) -> None:
+    assert git(project, "ls-files", "--unmerged") == ""
+    assert not list(project.rglob("*.rej"))
+    for path in project.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert not any(m in text for m in CONFLICT_MARKERS), path
+
+
+# --- The tests ----------------------------------------------------------------------
+
+
+def test_previous_pins_match_shared_table() -> None:
+    path = SHARED / "action-pins.toml"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: PREVIOUS_PINS cannot be cross-checked")
+    previous = tomllib.loads(path.read_text())["previous"]
+    assert {
+        name: f"{entry['sha']} # {entry['version']}" for name, entry in previous.items()
+    } == PREVIOUS_PINS
+    assert set(PREVIOUS_PINS) <= set(action_pins())
+
+
+def test_releases_differ_as_intended(releases: Path, tmp_path: Path) -> None:
+    """The older tag renders older pins: the update below has something to do."""
+    old = copy_project(releases, tmp_path / "old", "v0.1.0", OLD_ANSWERS["v0.1.0"])
+    assert all_pins(old) >= {f"{a}@{p}" for a, p in PREVIOUS_PINS.items()}
+    assert "uv publish" in (old / ".github/workflows/publish.yml").read_text()
+    assert answers(old)[OLD_QUESTION] is False
+
+
+@pytest.mark.parametrize("tag", TAGS[:-1])
+def test_update_to_newest_keeps_edits_and_brings_pins(
+    releases: Path, tmp_path: Path, tag: str
+) -> None:
+    project = copy_project(releases, tmp_path / "pkg", tag, OLD_ANSWERS[tag])
+    make_user_edits(project)
+
+    update(project)
+
+    assert_no_conflicts(project)
+    recorded = answers(project)
+    assert recorded["_commit"] == NEWEST
+    # New pins arrive everywhere, no old one is left.
+    current = {f"{a}@{p}" for a, p in action_pins().items()}
+    pins = all_pins(project)
+    assert pins <= current, pins - current
+    assert {f"{a}@{p}" for a, p in PREVIOUS_PINS.items()}.isdisjoint(pins)
+    # The template's own change to pyproject.toml arrives beside the user's.
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
+    assert_user_edits_kept(project)
+    # The renamed question and value kept the user's answers.
+    assert recorded[NEW_QUESTION] is False
+    assert OLD_QUESTION not in recorded
+    assert recorded["publishing_tool"] == NEW_VALUE
+    publish = load_yaml(project / ".github/workflows/publish.yml")
+    assert "verify" not in publish["jobs"]
+    assert any(
+        "uv publish" in str(step.get("run", ""))
+        for step in publish["jobs"]["publish"]["steps"]
+    )
+
+    # Once committed, updating again changes nothing.
+    commit_all(project, f"Update to {NEWEST}")
+    before = snapshot(project)
+    update(project)
+    assert git(project, "status", "--porcelain") == ""
+    assert snapshot(project) == before
+
+
+def test_edit_on_lines_the_template_changed_is_an_inline_conflict(
+    releases: Path, tmp_path: Path
+) -> None:
+    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
+    publish = project / ".github/workflows/publish.yml"
+    ours = "actions/checkout@0123456789abcdef0123456789abcdef01234567 # v6.9.9"
+    replace_once(publish, f"actions/checkout@{PREVIOUS_PINS['actions/checkout']}", ours)
+    replace_once(project / "README.md", "## Development", "## Hacking")
+    commit_all(project, "Pin checkout ourselves")
+
+    update(project)
+
+    text = publish.read_text()
+    assert all(marker in text for marker in CONFLICT_MARKERS), text
+    before, theirs = text.split("=======", 1)
+    assert ours in before
+    assert f"actions/checkout@{action_pins()['actions/checkout']}" in theirs
+    unmerged = git(project, "ls-files", "--unmerged").split("\n")
+    assert {line.split("\t")[-1] for line in unmerged if line} == {
+        ".github/workflows/publish.yml"
+    }
+    # Everything else merged: the other pins of publish.yml and ci.yml arrived.
+    ci = (project / ".github/workflows/ci.yml").read_text()
+    assert not any(marker in ci for marker in CONFLICT_MARKERS)
+    assert f"astral-sh/setup-uv@{action_pins()['astral-sh/setup-uv']}" in text
+    assert "## Hacking" in (project / "README.md").read_text()
+    assert answers(project)["_commit"] == NEWEST
+
+
+def test_dirty_working_tree_is_refused_and_nothing_changes(
+    releases: Path, tmp_path: Path
+) -> None:
+    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
+    (project / "README.md").write_text(README, encoding="utf-8")
+    before = snapshot(project)
+    status = git(project, "status", "--porcelain")
+
+    result = update(project, check=False)
+
+    assert result.returncode != 0
+    assert "Destination repository is dirty; cannot continue." in result.stderr
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == status
+    assert answers(project)["_commit"] == "v0.1.0"
+
+
+# --- The real releases of this repository -------------------------------------------
+
+
+def released_tags() -> list[str]:
+    listed = run("git", "tag", "--list", "v*", cwd=REPO, check=False).stdout
+    return sorted(listed.split(), key=lambda t: tuple(map(int, re.findall(r"\d+", t))))
+
+
+@pytest.mark.parametrize(
+    "tag",
+    released_tags()
+    or [
+        pytest.param(
+            "", marks=pytest.mark.skip(reason="this repository has no v* tag yet")
+        )
+    ],
+)
+def test_every_real_release_updates_to_the_working_tree(
+    tag: str, tmp_path: Path
+) -> None:
+    """Each tag of this repository updates cleanly to the working tree."""
+    template = tmp_path / "template"
+    run("git", "clone", "--quiet", "--no-hardlinks", REPO, template)
+    git(template, "rm", "-r", "--quiet", "--cached", ".")
+    for path in list(template.iterdir()):
+        if path.name != ".git":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    working_tree_copy(template)
+    *_, latest = released_tags()
+    major, minor, patch = (int(n) for n in re.findall(r"\d+", latest)[:3])
+    newest = f"v{major}.{minor}.{patch + 1}"
+    commit_and_tag(template, newest)
+
+    project = copy_project(template, tmp_path / "pkg", tag)
+    make_user_edits(project)
+    update(project)
+
+    assert_no_conflicts(project)
+    assert answers(project)["_commit"] == newest
+    current = {f"{a}@{p}" for a, p in action_pins().items()}
+    assert all_pins(project) <= current
+    assert_user_edits_kept(project)
+
+
+# --- The migration script on its own ------------------------------------------------
+
+
+def test_migration_is_idempotent_and_bounded_by_versions(tmp_path: Path) -> None:
+    table = tmp_path / "renamed.yml"
+    table.write_text(
+        RENAMES_0_2 + "- version: 0.5.0\n  values: {publishing_tool: {uv: uv-v2}}\n"
+    )
+    answers_file = tmp_path / ".copier-answers.yml"
+    original = (
+        "# Changes here will be overwritten by Copier; do not edit by hand.\n"
+        "_commit: v0.1.0\n"
+        f"{OLD_QUESTION}: false\npublishing_tool: {OLD_VALUE}\n"
+    )
+    answers_file.write_text(original)
+    script = REPO / "hooks/migrate_answers.py"
+
+    def migrate(since: str, until: str) -> str:
+        args = (answers_file, f"--from={since}", f"--to={until}", f"--table={table}")
+        run("python3", script, *args)
+        return answers_file.read_text()
+
+    first = migrate("0.1.0", "0.3.0")
+    assert first.startswith("# Changes here")
+    migrated = YAML(typ="safe").load(first)
+    assert migrated == {
+        "_commit": "v0.1.0",
+        NEW_QUESTION: False,
+        "publishing_tool": "uv",
+    }
+    assert migrate("0.1.0", "0.3.0") == first  # a second run changes nothing
+    assert migrate("0.2.0", "0.4.0") == first  # 0.2.0's renames are not applied again
+    answers_file.write_text(original)
+    assert migrate("0.2.0", "0.3.0") == original  # nothing due in that range
