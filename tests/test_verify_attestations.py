@@ -1,0 +1,902 @@
+"""scripts/verify_attestations.py of a generated project, on real attestations.
+
+The project is rendered for the repository that really signed the fixtures
+(trailofbits/pypi-attestations); their workflow is release.yml, so most runs
+pass --workflow release.yml. Everything runs offline: Sigstore's trust root is
+the one bundled with sigstore (--offline), and release mode talks to an index
+served by the test on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import importlib.util
+import json
+import re
+import shutil
+import sys
+import threading
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import version as installed_version
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from packaging.pylock import Pylock
+from packaging.requirements import Requirement
+from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+from conftest import run, shared_or_skip, tool
+
+SDIST = "pypi_attestations-0.0.19.tar.gz"
+WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
+SUFFIX = ".publish.attestation"
+REAL = "trailofbits/pypi-attestations"
+ANSWERS = {"distribution_name": "pypi-attestations", "github_repository": REAL}
+# The fixtures' real workflow, and the trust root bundled with sigstore.
+ARGS = ["--workflow", "release.yml", "--offline"]
+SIGNED_BY = f"signed by {REAL}, release.yml @ refs/tags/v0.0.19"
+
+
+# --- The rendered script --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixtures() -> Path:
+    return shared_or_skip("fixtures/attestations")
+
+
+@pytest.fixture(scope="module")
+def script(renders: Any) -> Path:
+    path: Path = renders(ANSWERS) / "scripts" / "verify_attestations.py"
+    return path
+
+
+@pytest.fixture(scope="module")
+def verify(script: Path) -> ModuleType:
+    """The rendered script, imported as a module."""
+    spec = importlib.util.spec_from_file_location("verify_attestations", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses look the module up by name while the class is created.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+    def line(self, name: str) -> str:
+        """The one output line about this file."""
+        found = [ln for ln in self.out.splitlines() if f" {name}: " in ln]
+        assert len(found) == 1, self.out
+        return found[0]
+
+
+@pytest.fixture
+def cli(
+    verify: ModuleType,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., Outcome]:
+    """Run the script's main() in this process, as a user would see it."""
+    # Retry at once: the waits are for a real index catching up.
+    monkeypatch.setattr(verify, "RETRY_DELAYS", (0.0, 0.0))
+
+    def call(*argv: str | Path) -> Outcome:
+        capsys.readouterr()
+        code = verify.main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return call
+
+
+def place(directory: Path, *files: tuple[Path, str]) -> Path:
+    """Copy files into directory under the given names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for source, name in files:
+        shutil.copyfile(source, directory / name)
+    return directory
+
+
+@pytest.fixture
+def dist(tmp_path: Path, fixtures: Path) -> Path:
+    """dist/ with the real sdist and its attestation."""
+    return place(
+        tmp_path / "dist",
+        (fixtures / SDIST, SDIST),
+        (fixtures / (SDIST + SUFFIX), SDIST + SUFFIX),
+    )
+
+
+def test_identity_comes_from_the_answers_in_one_block(renders: Any) -> None:
+    answers = {
+        "distribution_name": "Acme.Widget_Tools",
+        "github_repository": "Acme-Corp/widget.tools",
+        "environment": "Release Env",
+    }
+    text = (renders(answers) / "scripts/verify_attestations.py").read_text()
+    constants = dict(re.findall(r"^(DEFAULT_[A-Z]+) = (.*)$", text, re.M))
+    assert constants == {
+        "DEFAULT_PACKAGE": '"acme-widget-tools"',
+        "DEFAULT_REPOSITORY": '"Acme-Corp/widget.tools"',
+        "DEFAULT_WORKFLOW": '"publish.yml"',
+        "DEFAULT_ENVIRONMENT": '"Release Env"',
+    }
+    # Outside that block the file is the same for every project.
+    other = (renders(ANSWERS) / "scripts/verify_attestations.py").read_text()
+    strip = re.compile(r"^DEFAULT_[A-Z]+ = .*$", re.M)
+    assert strip.sub("", text) == strip.sub("", other)
+
+
+def test_pep723_metadata_pins_what_the_tests_run(script: Path) -> None:
+    block = re.search(
+        r"^# /// script$\s(?P<content>(^#(| .*)$\s)+)^# ///$", script.read_text(), re.M
+    )
+    assert block is not None
+    metadata = tomllib.loads(
+        "".join(
+            line[2:] if line.startswith("# ") else line[1:]
+            for line in block["content"].splitlines(keepends=True)
+        )
+    )
+    requirements = {
+        Requirement(r).name: Requirement(r) for r in metadata["dependencies"]
+    }
+    assert str(requirements["pypi-attestations"].specifier) == "<0.1,>=0.0.30"
+    assert "pypi-simple" in requirements
+    # The versions these tests run with are ones the script accepts.
+    for name, requirement in requirements.items():
+        assert requirement.specifier.contains(installed_version(name)), name
+
+
+def test_rendered_script_is_ruff_clean(renders: Any) -> None:
+    # Stricter than the check of all generated Python: typed, and the rules
+    # this repository holds itself to.
+    script = renders() / "scripts" / "verify_attestations.py"
+    ruff = tool("ruff")
+    run(ruff, "format", "--isolated", "--check", "--diff", script)
+    rules = ["--select", "E,F,W,I,B,UP,RUF,SIM,PTH,ANN", "--ignore", "ANN401"]
+    run(ruff, "check", "--isolated", "--target-version", "py311", *rules, script)
+
+
+def test_no_index_host_is_written_in_the_script(script: Path) -> None:
+    # The default index comes from pypi-simple's constant, named in the help.
+    host = urlsplit(PYPI_SIMPLE_ENDPOINT).hostname
+    assert host and host not in script.read_text()
+    release = run(sys.executable, script, "release", "--help").stdout
+    assert "(default: pypi-simple's PYPI_SIMPLE_ENDPOINT)" in " ".join(release.split())
+
+
+def test_help_is_honest_about_the_environment(script: Path) -> None:
+    top = run(sys.executable, script, "--help").stdout
+    assert "does not record the GitHub environment" in " ".join(top.split())
+    dist = run(sys.executable, script, "dist", "--help").stdout
+    assert "The environment cannot be checked here" in " ".join(dist.split())
+
+
+# --- dist mode -------------------------------------------------------------------
+
+
+def test_real_sdist_verifies_end_to_end(script: Path, dist: Path) -> None:
+    result = run(sys.executable, script, "dist", dist, *ARGS)
+    lines = result.stdout.splitlines()
+    assert lines[1] == f"OK {SDIST}: {SIGNED_BY} (PyPI publish attestation)"
+    assert "Environment pypi: NOT checked" in result.stdout
+    assert "1 file: 1 verified." in lines
+    assert result.stderr == ""
+
+
+def test_tampered_copy_fails_end_to_end(script: Path, dist: Path) -> None:
+    data = bytearray((dist / SDIST).read_bytes())
+    data[1000] ^= 0x01
+    (dist / SDIST).write_bytes(data)
+    result = run(sys.executable, script, "dist", dist, *ARGS, check=False)
+    assert result.returncode == 1
+    assert f"FAIL {SDIST}: the file's sha256 differs from the one that was signed" in (
+        result.stdout
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_another_repository_is_rejected(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    result = cli("dist", dist, *ARGS, "--repository", "someone/pypi-attestations")
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signed by repository {REAL}, expected someone/pypi-attestations"
+    )
+
+
+def test_another_workflow_is_rejected(cli: Callable[..., Outcome], dist: Path) -> None:
+    # The rendered default, publish.yml, is not what signed the fixture.
+    result = cli("dist", dist, "--offline")
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signed by workflow release.yml @ refs/tags/v0.0.19, "
+        "expected publish.yml"
+    )
+
+
+def test_environment_is_said_to_be_unchecked_locally(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    # No certificate records the environment: dist must not claim it checked
+    # one, whatever is asked.
+    result = cli("dist", dist, *ARGS, "--environment", "staging")
+    assert result.code == 0
+    assert "Environment staging: NOT checked" in result.out
+    as_json = json.loads(cli("dist", dist, *ARGS, "--json").out)
+    assert as_json["environment_checked"] is False
+
+
+def test_staging_signed_attestation_is_rejected_on_production(
+    cli: Callable[..., Outcome], tmp_path: Path, fixtures: Path
+) -> None:
+    place(
+        tmp_path,
+        (fixtures / WHEEL, WHEEL),
+        (fixtures / (WHEEL + SUFFIX), WHEEL + SUFFIX),
+    )
+    result = cli("dist", tmp_path, *ARGS, "--package", "rfc8785")
+    assert result.code == 1
+    assert result.line(WHEEL).startswith(
+        f"FAIL {WHEEL}: signature does not verify on Sigstore production: "
+    )
+    # On staging the signature is good, but no workflow made it.
+    staging = cli("dist", tmp_path, *ARGS, "--package", "rfc8785", "--staging")
+    assert staging.code == 1
+    assert staging.line(WHEEL) == (
+        f"FAIL {WHEEL}: not signed by GitHub Actions "
+        "(certificate issuer: https://github.com/login/oauth)"
+    )
+
+
+def test_file_without_attestation_is_rejected(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    (dist / (SDIST + SUFFIX)).unlink()
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: no attestation: {SDIST}{SUFFIX} is missing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"{not json", "attestation is not valid JSON ("),
+        (b'{"version": 1}', "not a PEP 740 attestation (verification_material: "),
+        (b"[]", "not a PEP 740 attestation (document: "),
+    ],
+    ids=["not-json", "missing-fields", "not-an-object"],
+)
+def test_unreadable_attestation_is_rejected(
+    cli: Callable[..., Outcome], dist: Path, content: bytes, reason: str
+) -> None:
+    (dist / (SDIST + SUFFIX)).write_bytes(content)
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(SDIST).startswith(f"FAIL {SDIST}: {reason}")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("notes.txt", "not a distribution: expected a wheel (.whl) or sdist (.tar.gz)"),
+        (
+            "pypi_attestations-0.0.19.zip",
+            "a .zip sdist: the index accepts only .tar.gz",
+        ),
+        ("pypi_attestations.whl", "not a valid distribution file name: "),
+        ("rfc8785-0.1.2.tar.gz", "belongs to project rfc8785, not pypi-attestations"),
+    ],
+)
+def test_file_that_is_not_this_projects_distribution_is_rejected(
+    cli: Callable[..., Outcome], dist: Path, fixtures: Path, name: str, reason: str
+) -> None:
+    place(dist, (fixtures / SDIST, name))
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(name).startswith(f"FAIL {name}: {reason}")
+    # The good file next to it is still reported as good.
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    assert "2 files: 1 verified, 1 failed." in result.out
+
+
+def test_attestation_for_another_file_is_rejected(
+    cli: Callable[..., Outcome], tmp_path: Path, fixtures: Path
+) -> None:
+    renamed = "pypi_attestations-0.0.20.tar.gz"
+    place(
+        tmp_path,
+        (fixtures / SDIST, renamed),
+        (fixtures / (SDIST + SUFFIX), renamed + SUFFIX),
+    )
+    result = cli("dist", tmp_path, *ARGS)
+    assert result.code == 1
+    assert result.line(renamed).startswith(
+        f"FAIL {renamed}: the attestation is for another file"
+    )
+
+
+def test_hidden_files_are_skipped_and_stray_attestations_reported(
+    cli: Callable[..., Outcome], dist: Path, fixtures: Path
+) -> None:
+    (dist / ".gitignore").write_text("*\n")  # what uv build leaves in dist/
+    assert cli("dist", dist, *ARGS).code == 0
+    place(dist, (fixtures / (WHEEL + SUFFIX), WHEEL + SUFFIX))
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(WHEEL + SUFFIX) == (
+        f"FAIL {WHEEL}{SUFFIX}: attestation for {WHEEL}, which is not here"
+    )
+
+
+def test_nothing_to_verify_is_a_usage_error(
+    cli: Callable[..., Outcome], tmp_path: Path
+) -> None:
+    empty = cli("dist", tmp_path, *ARGS)
+    assert (empty.code, empty.out) == (2, "")
+    assert empty.err == f"error: {tmp_path} holds no distributions to verify\n"
+    missing = cli("dist", tmp_path / "nope", *ARGS)
+    assert missing.err == f"error: {tmp_path / 'nope'} is not a directory\n"
+    bad = cli("dist", tmp_path, "--repository", "not a repo")
+    assert bad.err == "error: --repository 'not a repo' is not OWNER/NAME\n"
+    path = cli("dist", tmp_path, "--workflow", ".github/workflows/publish.yml")
+    assert path.code == 2 and "is not a workflow file name" in path.err
+
+
+def test_json_output(cli: Callable[..., Outcome], dist: Path, fixtures: Path) -> None:
+    place(dist, (fixtures / WHEEL, WHEEL))
+    result = cli("dist", dist, *ARGS, "--json")
+    assert result.code == 1
+    data = json.loads(result.out)
+    assert data["files"] == [
+        {
+            "file": SDIST,
+            "status": "OK",
+            "reason": f"{SIGNED_BY} (PyPI publish attestation)",
+        },
+        {
+            "file": WHEEL,
+            "status": "FAIL",
+            "reason": "belongs to project rfc8785, not pypi-attestations",
+        },
+    ]
+    assert data["identity"] == {
+        "kind": "GitHub",
+        "repository": REAL,
+        "workflow": "release.yml",
+        "environment": "pypi",
+    }
+    assert (data["exit_code"], data["sigstore"]) == (1, "production")
+    error = cli("dist", dist / "nope", "--json")
+    assert error.code == 2
+    assert json.loads(error.out) == {
+        "error": f"{dist / 'nope'} is not a directory",
+        "exit_code": 2,
+    }
+
+
+def test_usage_errors_never_show_a_traceback(script: Path, tmp_path: Path) -> None:
+    for argv in (["dist", tmp_path], ["release", "not.a.version!"], ["nonsense"]):
+        result = run(sys.executable, script, *argv, "--offline", check=False)
+        assert result.returncode == 2, argv
+        assert "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) <= 3, result.stderr
+
+
+# --- release mode: a PEP 691 index served on 127.0.0.1 --------------------------
+
+JSON_API = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/octet-stream"
+    delay: float = 0.0
+    failures: int = 0  # answer 503 this many times first
+
+
+@dataclass
+class FakeIndex:
+    """A simple index: a project page, files, and their provenance."""
+
+    url: str = ""
+    routes: dict[str, Route] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    hits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def simple(self) -> str:
+        return f"{self.url}/simple/"
+
+    def add(
+        self,
+        name: str,
+        data: bytes,
+        provenance: bytes | None,
+        *,
+        listed_sha256: str | None = None,
+    ) -> None:
+        entry: dict[str, Any] = {
+            "filename": name,
+            "url": f"{self.url}/files/{name}",
+            "hashes": {"sha256": listed_sha256 or hashlib.sha256(data).hexdigest()},
+        }
+        self.routes[f"/files/{name}"] = Route(body=data)
+        if provenance is not None:
+            entry["provenance"] = f"{self.url}/provenance/{name}"
+            self.routes[f"/provenance/{name}"] = Route(
+                body=provenance, content_type="application/json"
+            )
+        self.files.append(entry)
+        page = {
+            "meta": {"api-version": "1.1"},
+            "name": "pypi-attestations",
+            "files": self.files,
+        }
+        self.routes["/simple/pypi-attestations/"] = Route(
+            body=json.dumps(page).encode(), content_type=JSON_API
+        )
+
+
+@pytest.fixture
+def index() -> Iterator[FakeIndex]:
+    state = FakeIndex()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.hits[self.path] = state.hits.get(self.path, 0) + 1
+            route = state.routes.get(self.path, Route(status=404))
+            time.sleep(route.delay)
+            status = route.status
+            if route.failures:
+                route.failures -= 1
+                status = 503
+            self.send_response(status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            self.wfile.write(route.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def provenance_of(attestation: bytes, **publisher: str | None) -> bytes:
+    """A provenance object, as the index serves it, around one attestation."""
+    return json.dumps(
+        {
+            "version": 1,
+            "attestation_bundles": [
+                {
+                    "publisher": {
+                        "kind": "GitHub",
+                        "repository": REAL,
+                        "workflow": "release.yml",
+                        "environment": None,
+                    }
+                    | publisher,
+                    "attestations": [json.loads(attestation)],
+                }
+            ],
+        }
+    ).encode()
+
+
+def release_args(index: FakeIndex, *extra: str) -> list[str]:
+    return ["release", "0.0.19", "--index-url", index.simple, *ARGS, *extra]
+
+
+@pytest.fixture
+def published(index: FakeIndex, fixtures: Path) -> FakeIndex:
+    """The real sdist with the real provenance (its publisher names no
+    environment)."""
+    index.add(
+        SDIST,
+        (fixtures / SDIST).read_bytes(),
+        (fixtures / (SDIST + ".provenance")).read_bytes(),
+    )
+    return index
+
+
+def test_release_verifies_end_to_end(script: Path, published: FakeIndex) -> None:
+    result = run(sys.executable, script, *release_args(published, "--environment", ""))
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Verifying pypi-attestations 0.0.19 against ")
+    assert lines[1] == (
+        f"OK {SDIST}: {SIGNED_BY} (PyPI publish attestation); index's environment: none"
+    )
+    assert "1 file: 1 verified." in lines
+    assert published.hits[f"/files/{SDIST}"] == 1
+
+
+def test_release_environment_is_compared_as_the_index_does(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path
+) -> None:
+    attestation = (fixtures / (SDIST + SUFFIX)).read_bytes()
+    index.add(
+        SDIST,
+        (fixtures / SDIST).read_bytes(),
+        provenance_of(attestation, environment="PyPI"),
+    )
+    result = cli(*release_args(index))  # the answers' environment: pypi
+    assert result.code == 0, result.out
+    assert "index's environment: pypi" in result.line(SDIST)
+    assert "Environment pypi: checked against the publisher" in result.out
+
+
+def test_release_environment_that_differs_is_rejected(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    # The real provenance names no environment; the project expects one.
+    result = cli(*release_args(published))
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: the index's trusted publisher names no environment "
+        "(any job of the workflow could upload), expected pypi"
+    )
+    other = cli(*release_args(published, "--environment", "staging"))
+    assert other.line(SDIST).endswith("expected staging")
+
+
+def test_release_other_named_environment_is_rejected(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path
+) -> None:
+    attestation = (fixtures / (SDIST + SUFFIX)).read_bytes()
+    index.add(
+        SDIST,
+        (fixtures / SDIST).read_bytes(),
+        provenance_of(attestation, environment="staging"),
+    )
+    result = cli(*release_args(index))
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: the index's trusted publisher names environment "
+        "staging, expected pypi"
+    )
+
+
+def test_release_tampered_file_is_rejected(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path
+) -> None:
+    data = bytearray((fixtures / SDIST).read_bytes())
+    data[1000] ^= 0x01
+    provenance = (fixtures / (SDIST + ".provenance")).read_bytes()
+    # An index that lists the tampered file's own digest...
+    index.add(SDIST, bytes(data), provenance)
+    result = cli(*release_args(index, "--environment", ""))
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: the file's sha256 differs from the one that was "
+        "signed: the file changed after signing"
+    )
+    # ...and one that lists the original digest but serves other bytes.
+    original = hashlib.sha256((fixtures / SDIST).read_bytes()).hexdigest()
+    index.files.clear()
+    index.add(SDIST, bytes(data), provenance, listed_sha256=original)
+    result = cli(*release_args(index, "--environment", ""))
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: the downloaded file does not match the index's sha256"
+    )
+
+
+def test_release_publisher_of_another_repository_or_workflow_is_rejected(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    repo = cli(*release_args(published, "--environment", "", "--repository", "a/b"))
+    assert repo.code == 1
+    assert repo.line(SDIST) == (
+        f"FAIL {SDIST}: the index says repository {REAL} uploaded it, expected a/b"
+    )
+    flow = cli(*release_args(published, "--environment", "", "--workflow", "x.yml"))
+    assert flow.code == 1
+    assert flow.line(SDIST) == (
+        f"FAIL {SDIST}: the index says workflow release.yml uploaded it, expected x.yml"
+    )
+
+
+def test_release_signature_is_checked_whatever_the_index_says(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path
+) -> None:
+    # The provenance's publisher block is the index's word, not signed: one
+    # naming the expected identity must not cover a signature by another.
+    attestation = (fixtures / (SDIST + SUFFIX)).read_bytes()
+    index.add(
+        SDIST,
+        (fixtures / SDIST).read_bytes(),
+        provenance_of(attestation, repository="a/b", workflow="x.yml"),
+    )
+    repo = cli(*release_args(index, "--environment", "", "--repository", "a/b"))
+    assert repo.code == 1
+    assert repo.line(SDIST) == (
+        f"FAIL {SDIST}: the index says workflow x.yml uploaded it, expected release.yml"
+    )
+    both = cli(
+        *release_args(index, "--environment", "", "--repository", "a/b"),
+        "--workflow",
+        "x.yml",
+    )
+    assert both.code == 1
+    assert both.line(SDIST) == (
+        f"FAIL {SDIST}: signed by repository {REAL}, expected a/b"
+    )
+
+
+def test_release_staging_signed_file_is_rejected(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path
+) -> None:
+    attestation = (fixtures / (WHEEL + SUFFIX)).read_bytes()
+    wheel = WHEEL.replace("rfc8785", "pypi_attestations").replace("0.1.2", "0.0.19")
+    # Served under this project's name, so only the signature can fail it.
+    index.add(wheel, (fixtures / WHEEL).read_bytes(), provenance_of(attestation))
+    result = cli(*release_args(index, "--environment", ""))
+    assert result.code == 1
+    assert result.line(wheel).startswith(
+        f"FAIL {wheel}: signature does not verify on Sigstore production: "
+    )
+
+
+def test_release_file_without_provenance_is_rejected(
+    cli: Callable[..., Outcome], published: FakeIndex, fixtures: Path
+) -> None:
+    wheel = "pypi_attestations-0.0.19-py3-none-any.whl"
+    published.add(wheel, (fixtures / WHEEL).read_bytes(), None)
+    result = cli(*release_args(published, "--environment", ""))
+    assert result.code == 1
+    assert result.line(wheel) == (
+        f"FAIL {wheel}: no provenance: the index lists no attestations for it"
+    )
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    # Listed, but the index answers 404 for it.
+    del published.routes[f"/provenance/{SDIST}"]
+    gone = cli(*release_args(published, "--environment", ""))
+    assert gone.line(SDIST) == (
+        f"FAIL {SDIST}: no provenance: the index has none for this file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("provenance", "reason"),
+    [
+        (b"<html>", "the provenance is not valid JSON ("),
+        (b'{"version": 1}', "not a PEP 740 provenance object (attestation_bundles: "),
+        (
+            b'{"version": 1, "attestation_bundles": []}',
+            "the provenance holds no attestations",
+        ),
+    ],
+    ids=["not-json", "not-provenance", "empty"],
+)
+def test_release_unreadable_provenance_is_rejected(
+    cli: Callable[..., Outcome],
+    index: FakeIndex,
+    fixtures: Path,
+    provenance: bytes,
+    reason: str,
+) -> None:
+    index.add(SDIST, (fixtures / SDIST).read_bytes(), provenance)
+    result = cli(*release_args(index, "--environment", ""))
+    assert result.code == 1
+    assert result.line(SDIST).startswith(f"FAIL {SDIST}: {reason}")
+
+
+def test_release_file_that_is_not_a_distribution_is_rejected(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    egg = "pypi_attestations-0.0.19-py3.11.egg"
+    published.add(egg, b"not a zip", None)
+    result = cli(*release_args(published, "--environment", ""))
+    assert result.code == 1
+    assert result.line(egg) == (
+        f"FAIL {egg}: not a distribution: expected a wheel (.whl) or sdist (.tar.gz)"
+    )
+    assert f"/files/{egg}" not in published.hits  # rejected by name alone
+
+
+def test_release_version_not_listed_is_exit_2(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    result = cli("release", "9.9", "--index-url", published.simple, *ARGS)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: the index lists no files for pypi-attestations 9.9 (yet)\n"
+    )
+    unknown = cli(*release_args(published, "--package", "not-there"))
+    assert unknown.code == 2
+    assert unknown.err == (
+        f"error: the index at {published.simple} lists no project not-there (yet)\n"
+    )
+
+
+def test_release_http_errors_are_exit_2_after_retries(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    page = published.routes["/simple/pypi-attestations/"]
+    page.status = 503
+    result = cli(*release_args(published, "--retries", "1"))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: HTTP 503 for the project page of pypi-attestations (2 attempts)\n"
+    )
+    assert published.hits["/simple/pypi-attestations/"] == 2
+    page.status = 403  # retrying cannot change this one
+    result = cli(*release_args(published))
+    assert result.err == "error: HTTP 403 for the project page of pypi-attestations\n"
+    assert published.hits["/simple/pypi-attestations/"] == 3
+
+
+def test_release_transient_failures_are_retried(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    published.routes["/simple/pypi-attestations/"].failures = 1
+    published.routes[f"/files/{SDIST}"].failures = 2
+    result = cli(*release_args(published, "--environment", ""))
+    assert result.code == 0, result.out + result.err
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    assert published.hits[f"/files/{SDIST}"] == 3
+
+
+def test_release_file_download_failure_is_a_network_error(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    published.routes[f"/files/{SDIST}"].status = 500
+    result = cli(*release_args(published, "--environment", "", "--retries", "0"))
+    assert result.code == 2
+    assert result.line(SDIST) == f"ERROR {SDIST}: HTTP 500 for {SDIST} (1 attempt)"
+    assert "1 file: 0 verified, 1 not checked (network or index error)." in result.out
+
+
+def test_release_timeouts_are_exit_2(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    published.routes["/simple/pypi-attestations/"].delay = 1.0
+    started = time.monotonic()
+    result = cli(*release_args(published, "--timeout", "0.2", "--retries", "1"))
+    assert time.monotonic() - started < 3
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: network error: the project page of pypi-attestations timed out "
+        "(2 attempts)\n"
+    )
+
+
+def test_release_json_output(cli: Callable[..., Outcome], published: FakeIndex) -> None:
+    data = json.loads(cli(*release_args(published, "--json")).out)
+    assert data["mode"] == "release"
+    assert data["version"] == "0.0.19"
+    assert data["environment_checked"] is True
+    assert data["files"][0]["status"] == "FAIL"
+    assert data["exit_code"] == 1
+
+
+# --- --pylock ------------------------------------------------------------------
+
+
+def write_lock(
+    path: Path, identities: str | None, name: str = "pypi-attestations"
+) -> Path:
+    """A pylock.toml locking one package, with these attestation identities."""
+    sdist = f"{name.replace('-', '_')}-0.0.19.tar.gz"
+    text = f"""\
+lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "{name}"
+version = "0.0.19"
+sdist = {{ path = "dist/{sdist}", hashes = {{ sha256 = "{"0" * 64}" }} }}
+"""
+    if identities is not None:
+        text += identities
+    path.write_text(text)
+    Pylock.from_dict(tomllib.loads(text))  # a lock packaging accepts
+    return path
+
+
+def printed_entry(out: str) -> str:
+    start = out.index("[[packages.attestation-identities]]")
+    return out[start:]
+
+
+def test_pylock_entry_printed_is_one_the_check_accepts(
+    cli: Callable[..., Outcome], dist: Path, tmp_path: Path
+) -> None:
+    missing = cli("dist", dist, *ARGS, "--pylock", write_lock(tmp_path / "a", None))
+    assert missing.code == 0
+    assert "has no attestation-identities for pypi-attestations; add the entry" in (
+        missing.out
+    )
+    entry = printed_entry(missing.out)
+    assert tomllib.loads(entry) == {
+        "packages": {
+            "attestation-identities": [
+                {
+                    "kind": "GitHub",
+                    "repository": REAL,
+                    "workflow": "release.yml",
+                    "environment": "pypi",
+                }
+            ]
+        }
+    }
+    lock = write_lock(tmp_path / "b", entry)
+    matching = cli("dist", dist, *ARGS, "--pylock", lock)
+    assert matching.code == 0
+    assert f"pylock: {lock} names this identity" in matching.out
+
+
+def test_pylock_naming_another_identity_is_a_red_flag(
+    cli: Callable[..., Outcome], dist: Path, tmp_path: Path
+) -> None:
+    lock = write_lock(
+        tmp_path / "pylock.toml",
+        '[[packages.attestation-identities]]\nkind = "GitHub"\n'
+        'repository = "evil/pypi-attestations"\nworkflow = "release.yml"\n',
+    )
+    result = cli("dist", dist, *ARGS, "--pylock", lock)
+    assert result.code == 1
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    assert (
+        f"pylock: RED FLAG: {lock} expects pypi-attestations from another publisher "
+        "(kind=GitHub, repository=evil/pypi-attestations, workflow=release.yml)"
+    ) in result.out
+
+
+def test_pylock_with_case_and_without_environment(
+    cli: Callable[..., Outcome], dist: Path, tmp_path: Path
+) -> None:
+    entry = (
+        '[[packages.attestation-identities]]\nkind = "GitHub"\n'
+        'repository = "TrailOfBits/pypi-attestations"\nworkflow = "release.yml"\n'
+    )
+    loose = cli("dist", dist, *ARGS, "--pylock", write_lock(tmp_path / "a", entry))
+    assert loose.code == 0
+    assert 'no environment; add environment = "pypi" to pin it' in loose.out
+    pinned = write_lock(tmp_path / "b", entry + 'environment = "PyPI"\n')
+    assert "names this identity" in cli("dist", dist, *ARGS, "--pylock", pinned).out
+    other = write_lock(tmp_path / "c", entry + 'environment = "test"\n')
+    assert cli("dist", dist, *ARGS, "--pylock", other).code == 1
+
+
+def test_pylock_that_does_not_lock_the_package_is_a_usage_error(
+    cli: Callable[..., Outcome], dist: Path, tmp_path: Path
+) -> None:
+    lock = write_lock(tmp_path / "pylock.toml", None, name="rfc8785")
+    result = cli("dist", dist, *ARGS, "--pylock", lock)
+    assert (result.code, result.err) == (
+        2,
+        f"error: {lock} locks no package named pypi-attestations\n",
+    )
+    (tmp_path / "bad.toml").write_text('lock-version = "1.0"\n')
+    invalid = cli("dist", dist, *ARGS, "--pylock", tmp_path / "bad.toml")
+    assert invalid.code == 2
+    assert invalid.err.startswith(
+        f"error: {tmp_path / 'bad.toml'} is not a valid pylock"
+    )
