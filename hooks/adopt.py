@@ -1,0 +1,229 @@
+"""Adopt an existing package: add only this template's publishing files.
+
+Copier cannot read a TOML file (its `_external_data` reads YAML), so this
+command reads what it can from the package's own pyproject.toml and git remote
+and passes it to `copier copy` as answers, with `adopt_existing=true`:
+
+- distribution_name, description, author_name, author_email from `[project]`;
+- github_repository from the `origin` remote, else from a GitHub URL in
+  `[project.urls]`;
+- build_backend from `[build-system]` (none means setuptools' fallback);
+- import_name from the single package under src/.
+
+Answers in a preset (`--data-file`, an organization's environment, publishing
+tool...) fill in the rest; what the package says wins. In adopt mode the
+template writes only .github/workflows/publish.yml, .github/dependabot.yml,
+scripts/verify_attestations.py and .copier-answers.yml: the package's
+pyproject.toml, sources, tests, README, LICENSE and CI are never written, on
+this copy nor on later updates.
+
+    python hooks/adopt.py PATH [--template SRC] [--vcs-ref REF] [--data-file FILE]
+                               [--print-answers] [--trust] [--overwrite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+# What adopt mode writes (besides the answers file).
+PUBLISHING_FILES = (
+    ".github/workflows/publish.yml",
+    ".github/dependabot.yml",
+    "scripts/verify_attestations.py",
+)
+BACKENDS = {
+    "uv_build": "uv_build",
+    "hatchling.build": "hatchling",
+    "setuptools.build_meta": "setuptools",
+    "setuptools.build_meta:__legacy__": "setuptools",
+}
+GITHUB = re.compile(
+    r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)(?:\.git)?/?$"
+)
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class AdoptError(Exception):
+    """A one-line reason the package cannot be adopted."""
+
+
+def read_pyproject(repo: Path) -> dict[str, Any]:
+    path = repo / "pyproject.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise AdoptError(f"{path} does not exist: nothing to adopt") from error
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise AdoptError(f"cannot read {path}: {error}") from error
+
+
+def github_repository(repo: Path, urls: Mapping[str, Any]) -> str | None:
+    """owner/name of the package on GitHub: the origin remote, else its URLs."""
+    remote = subprocess.run(
+        ["git", "remote", "get-url", "origin"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    candidates = [remote.stdout.strip()] if remote.returncode == 0 else []
+    preferred = ("source", "repository", "source code", "homepage")
+    ordered = sorted(
+        urls.items(),
+        key=lambda item: (
+            preferred.index(item[0].lower()) if item[0].lower() in preferred else 9
+        ),
+    )
+    candidates += [str(url) for _, url in ordered]
+    for candidate in candidates:
+        found = GITHUB.search(candidate.strip())
+        if found:
+            return f"{found['owner']}/{found['name']}"
+    return None
+
+
+def import_name(repo: Path) -> str | None:
+    """The one importable package under src/, if there is exactly one."""
+    packages = [
+        init.parent.name
+        for init in sorted((repo / "src").glob("*/__init__.py"))
+        if IDENTIFIER.match(init.parent.name)
+    ]
+    return packages[0] if len(packages) == 1 else None
+
+
+def derive_answers(repo: Path) -> dict[str, Any]:
+    """The answers the existing package already gives, plus adopt mode."""
+    pyproject = read_pyproject(repo)
+    project = pyproject.get("project")
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        raise AdoptError(f"{repo / 'pyproject.toml'} has no [project] name")
+    answers: dict[str, Any] = {
+        "adopt_existing": True,
+        "distribution_name": project["name"],
+    }
+    description = project.get("description")
+    if isinstance(description, str) and description.strip():
+        answers["description"] = " ".join(description.split())
+    authors = project.get("authors") or []
+    if authors and isinstance(authors[0], dict):
+        name, email = authors[0].get("name"), authors[0].get("email")
+        if isinstance(name, str) and name.strip() and "," not in name:
+            answers["author_name"] = name
+        if isinstance(email, str) and email:
+            answers["author_email"] = email
+    backend = pyproject.get("build-system", {}).get("build-backend")
+    if backend is None:
+        answers["build_backend"] = "setuptools"  # PEP 517's fallback
+    elif backend in BACKENDS:
+        answers["build_backend"] = BACKENDS[backend]
+    repository = github_repository(repo, project.get("urls") or {})
+    if repository:
+        answers["github_repository"] = repository
+    package = import_name(repo)
+    if package:
+        answers["import_name"] = package
+    return answers
+
+
+def load_preset(path: Path) -> dict[str, Any]:
+    import yaml  # type: ignore[import-untyped]  # Copier depends on PyYAML
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise AdoptError(f"cannot read {path}: {error}") from error
+    if not isinstance(loaded, dict):
+        raise AdoptError(f"{path} must hold a mapping of answers")
+    return loaded
+
+
+def adopt(
+    repo: Path,
+    *,
+    template: str = str(TEMPLATE),
+    vcs_ref: str | None = None,
+    preset: Mapping[str, Any] | None = None,
+    trust: bool = False,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Write the publishing files into `repo`; return the answers used."""
+    import copier
+    from copier.errors import CopierError
+
+    answers = {**(preset or {}), **derive_answers(repo)}
+    existing = [name for name in PUBLISHING_FILES if (repo / name).exists()]
+    if existing and not overwrite:
+        raise AdoptError(
+            f"{repo} already has {', '.join(existing)}: move them aside or "
+            "pass --overwrite"
+        )
+    try:
+        copier.run_copy(
+            template,
+            str(repo),
+            data=answers,
+            vcs_ref=vcs_ref,
+            defaults=True,
+            overwrite=overwrite,
+            unsafe=trust,
+            quiet=True,
+        )
+    except (CopierError, ValueError) as error:
+        message = str(error).strip().splitlines()
+        raise AdoptError(message[0] if message else type(error).__name__) from error
+    return answers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Add this template's publishing files to an existing package."
+    )
+    parser.add_argument("repo", type=Path, help="the existing package's folder")
+    parser.add_argument("--template", default=str(TEMPLATE), help="template source")
+    parser.add_argument("--vcs-ref", help="template version (default: latest tag)")
+    parser.add_argument("--data-file", type=Path, help="a preset of answers (YAML)")
+    parser.add_argument(
+        "--print-answers",
+        action="store_true",
+        help="print the answers as a Copier data file instead of copying",
+    )
+    parser.add_argument("--trust", action="store_true", help="run the template's tasks")
+    parser.add_argument("--overwrite", action="store_true")
+    options = parser.parse_args(argv)
+    try:
+        preset = load_preset(options.data_file) if options.data_file else {}
+        if options.print_answers:
+            import yaml
+
+            answers = {**preset, **derive_answers(options.repo)}
+            print(yaml.safe_dump(answers, sort_keys=False, allow_unicode=True), end="")
+            return 0
+        answers = adopt(
+            options.repo,
+            template=options.template,
+            vcs_ref=options.vcs_ref,
+            preset=preset,
+            trust=options.trust,
+            overwrite=options.overwrite,
+        )
+    except AdoptError as error:
+        print(f"adopt: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"adopt: added the publishing files for {answers['distribution_name']}; "
+        "review and commit them"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Adopt mode on real packages: only the publishing files are added.
+
+Each source distribution in ../shared/fixtures/existing-packages/ is unpacked
+into a git repository and adopted with hooks/adopt.py: every file the package
+had is byte-for-byte the same afterwards, and the files the template added pass
+the checks a fresh copy passes (GitHub's workflow and Dependabot schemas,
+zizmor at the auditor persona with no findings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_update import GIT_IDENTITY, commit_all, git, update
+from test_update import releases as releases  # the session fixture
+
+from conftest import (
+    REPO,
+    action_pins,
+    load_toml,
+    load_yaml,
+    run,
+    shared_or_skip,
+    tool,
+)
+
+sys.path.insert(0, str(REPO / "hooks"))
+import adopt
+
+ADDED = {
+    ".copier-answers.yml",
+    ".github/dependabot.yml",
+    ".github/workflows/publish.yml",
+    "scripts/verify_attestations.py",
+}
+# sdist -> what the adopted project's answers must say.
+PACKAGES: dict[str, dict[str, Any]] = {
+    "sampleproject-4.0.0.tar.gz": {
+        "distribution_name": "sampleproject",
+        "github_repository": "pypa/sampleproject",
+        "build_backend": "setuptools",
+        "import_name": "sample",
+        "author_name": "A. Random Developer",
+    },
+    "pypi_attestations-0.0.19.tar.gz": {
+        "distribution_name": "pypi-attestations",
+        "github_repository": "trailofbits/pypi-attestations",
+        "build_backend": "setuptools",  # no [build-system]: PEP 517's fallback
+        "import_name": "pypi_attestations",
+        "author_name": "Trail of Bits",
+    },
+}
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def existing_package(sdist: str, dst: Path) -> Path:
+    """The sdist unpacked into a git repository with one commit."""
+    archive = shared_or_skip(f"fixtures/existing-packages/{sdist}")
+    with tarfile.open(archive) as tar:
+        tar.extractall(dst.parent / "unpacked", filter="data")
+    (top,) = (dst.parent / "unpacked").iterdir()
+    top.rename(dst)
+    git(dst, "init", "--quiet", "--initial-branch=main")
+    commit_all(dst, "The package as it was")
+    return dst
+
+
+@pytest.fixture(scope="module", params=sorted(PACKAGES))
+def adopted(
+    request: pytest.FixtureRequest,
+    template_src: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, Path, dict[str, str]]:
+    """(sdist, adopted repository, its files before adoption); shared."""
+    sdist: str = request.param
+    repo = existing_package(sdist, tmp_path_factory.mktemp("adopt") / "pkg")
+    before = snapshot(repo)
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in GIT_IDENTITY.items():
+            env.setenv(key, value)
+        adopt.adopt(repo, template=str(template_src), trust=True)
+    return sdist, repo, before
+
+
+def test_own_files_are_untouched_and_only_publishing_files_added(
+    adopted: tuple[str, Path, dict[str, str]],
+) -> None:
+    _, repo, before = adopted
+    after = snapshot(repo)
+    assert {name: after.get(name) for name in before} == before
+    assert set(after) - set(before) == ADDED
+    untracked = git(repo, "status", "--porcelain", "--untracked-files=all")
+    assert sorted(untracked.splitlines()) == sorted(f"?? {name}" for name in ADDED)
+
+
+def test_answers_come_from_the_package(
+    adopted: tuple[str, Path, dict[str, str]],
+) -> None:
+    sdist, repo, _ = adopted
+    answers = load_yaml(repo / ".copier-answers.yml")
+    assert answers["adopt_existing"] is True
+    for key, value in PACKAGES[sdist].items():
+        assert answers[key] == value, key
+    project = load_toml(repo / "pyproject.toml")["project"]
+    assert answers["distribution_name"] == project["name"]
+    script = (repo / "scripts/verify_attestations.py").read_text()
+    expected = PACKAGES[sdist]
+    assert f'DEFAULT_PACKAGE = "{expected["distribution_name"]}"' in script
+    assert f'DEFAULT_REPOSITORY = "{expected["github_repository"]}"' in script
+
+
+def test_publishing_files_pass_the_fresh_copy_checks(
+    adopted: tuple[str, Path, dict[str, str]],
+) -> None:
+    _, repo, _ = adopted
+    check = tool("check-jsonschema")
+    run(
+        check,
+        "--builtin-schema",
+        "vendor.github-workflows",
+        repo / ".github/workflows/publish.yml",
+    )
+    run(check, "--builtin-schema", "vendor.dependabot", repo / ".github/dependabot.yml")
+    result = run(
+        tool("zizmor"),
+        "--offline",
+        "--persona=auditor",
+        "--format=plain",
+        "--no-progress",
+        repo,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+    run(sys.executable, "-m", "py_compile", repo / "scripts/verify_attestations.py")
+
+
+def test_update_after_adopting_touches_only_publishing_files(
+    releases: Path, tmp_path: Path
+) -> None:
+    repo = existing_package("sampleproject-4.0.0.tar.gz", tmp_path / "pkg")
+    with pytest.MonkeyPatch.context() as env:
+        for key, value in GIT_IDENTITY.items():
+            env.setenv(key, value)
+        adopt.adopt(repo, template=str(releases), vcs_ref="v0.1.0", trust=True)
+    commit_all(repo, "Publish with attestations")
+    before = snapshot(repo)
+
+    update(repo)
+
+    after = snapshot(repo)
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert set(after) == set(before)
+    assert changed <= ADDED, changed - ADDED
+    publish = (repo / ".github/workflows/publish.yml").read_text()
+    for action, pin in action_pins().items():
+        if f"{action}@" in publish:
+            assert f"{action}@{pin}" in publish
+    assert load_yaml(repo / ".copier-answers.yml")["_commit"] == "v0.3.0"
+
+
+def test_print_answers_gives_a_copier_data_file(tmp_path: Path) -> None:
+    repo = existing_package("sampleproject-4.0.0.tar.gz", tmp_path / "pkg")
+    preset = tmp_path / "preset.yml"
+    preset.write_text("environment: release\ndistribution_name: not-this-one\n")
+    result = run(
+        sys.executable,
+        REPO / "hooks/adopt.py",
+        repo,
+        "--data-file",
+        preset,
+        "--print-answers",
+    )
+    answers = load_yaml_text(result.stdout)
+    assert answers["environment"] == "release"  # from the preset
+    assert answers["distribution_name"] == "sampleproject"  # the package wins
+    assert answers["adopt_existing"] is True
+
+
+def load_yaml_text(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(text)
+
+
+def test_errors_are_one_line_and_write_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run(sys.executable, REPO / "hooks/adopt.py", empty, check=False)
+    assert result.returncode == 1
+    assert re.fullmatch(r"adopt: .*pyproject\.toml does not exist.*\n", result.stderr)
+
+    repo = existing_package("sampleproject-4.0.0.tar.gz", tmp_path / "pkg")
+    (repo / ".github").mkdir()
+    (repo / ".github/dependabot.yml").write_text("version: 2\n")
+    before = snapshot(repo)
+    result = run(sys.executable, REPO / "hooks/adopt.py", repo, check=False)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "already has .github/dependabot.yml" in result.stderr
+    assert snapshot(repo) == before
