@@ -1,0 +1,169 @@
+"""Files per second that a generated verify_attestations.py verifies locally.
+
+The real sdist and its attestation from ../shared/fixtures/attestations are
+copied into N directories (the attestation's subject names the file, so each
+copy keeps the name and stays genuinely verifiable). The rendered script
+verifies all of them in one process, as `dist` does for a directory, with one
+trust root; next to it, in the same run, `pypi-attestations verify
+attestation` runs once per file, as a shell loop over the files would. Both
+use the trust root bundled with sigstore (--offline) and must accept every
+file. Targets: 100 files in under 1 s, at least 10x the per-file CLI.
+
+    uv run python benchmarks/bench_verify.py [--files N] [--cli-files M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+import copier
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO.parent / "shared" / "fixtures" / "attestations"
+SDIST = "pypi_attestations-0.0.19.tar.gz"
+ATTESTATION = SDIST + ".publish.attestation"
+REPOSITORY = "trailofbits/pypi-attestations"
+# The certificate's identity, which the library's CLI checks instead of a
+# trusted publisher.
+SIGNER = (
+    f"https://github.com/{REPOSITORY}/.github/workflows/release.yml@refs/tags/v0.0.19"
+)
+CLI = Path(sys.executable).parent / "pypi-attestations"
+VERIFY_ATTESTATION = ["verify", "attestation", "--offline", "--identity", SIGNER]
+OPTIONS = ["--offline", "--workflow", "release.yml"]
+
+
+def render(dst: Path) -> Path:
+    """The template's script rendered for the fixtures' repository."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    template = dst / "template"
+    for rel in filter(None, listed.split("\0")):
+        if (REPO / rel).is_file():
+            (template / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, template / rel)
+    copier.run_copy(
+        str(template),
+        str(dst / "project"),
+        data={
+            "distribution_name": "pypi-attestations",
+            "github_repository": REPOSITORY,
+        },
+        defaults=True,
+        skip_tasks=True,
+        quiet=True,
+    )
+    return dst / "project" / "scripts" / "verify_attestations.py"
+
+
+def load(script: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("verify_attestations", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def copies(root: Path, count: int) -> list[Path]:
+    directories = []
+    for i in range(count):
+        directory = root / f"dist{i:03}"
+        directory.mkdir(parents=True)
+        for name in (SDIST, ATTESTATION):
+            shutil.copyfile(FIXTURES / name, directory / name)
+        directories.append(directory)
+    return directories
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument(
+        "--cli-files",
+        type=int,
+        default=20,
+        help="files for the per-file CLI (about 1.5 s each; its rate is per file)",
+    )
+    options = parser.parse_args()
+    if not FIXTURES.is_dir():
+        print(f"{FIXTURES} is absent: the shared fixtures are needed", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = render(Path(tmp))
+        directories = copies(Path(tmp) / "files", options.files)
+
+        start = time.perf_counter()
+        verify = load(script)
+        imported = time.perf_counter() - start
+
+        # What the script's main() does: sigstore warns at every offline load.
+        logging.getLogger("sigstore").setLevel(logging.ERROR)
+        start = time.perf_counter()
+        identity = verify.Identity(REPOSITORY, "release.yml", "pypi")
+        checker = verify.AttestationChecker(identity, staging=False, offline=True)
+        results = [
+            result
+            for directory in directories
+            for result in verify.check_dist_dir(directory, "pypi-attestations", checker)
+        ]
+        ours = time.perf_counter() - start
+        failed = [r for r in results if r.status != "OK"]
+        if len(results) != options.files or failed:
+            print(f"not every file verified: {failed[:3]}", file=sys.stderr)
+            return 1
+
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, script, "dist", directories[0], *OPTIONS],
+            check=True,
+            capture_output=True,
+        )
+        whole_run = time.perf_counter() - start
+
+        cli_directories = directories[: options.cli_files]
+        start = time.perf_counter()
+        for directory in cli_directories:
+            subprocess.run(
+                [CLI, *VERIFY_ATTESTATION, directory / SDIST],
+                check=True,
+                capture_output=True,
+            )
+        theirs = time.perf_counter() - start
+
+    our_rate = options.files / ours
+    cli_rate = len(cli_directories) / theirs
+    print(
+        f"verify_attestations.py, one process: {options.files} files in "
+        f"{ours:.3f} s = {our_rate:.0f} files/s"
+    )
+    print(
+        f"  (imports once per process: {imported:.2f} s; a whole run of the "
+        f"script on one file: {whole_run:.2f} s)"
+    )
+    print(
+        f"pypi-attestations verify attestation, a process per file: "
+        f"{len(cli_directories)} files in {theirs:.2f} s = {cli_rate:.2f} files/s"
+    )
+    print(f"ratio: {our_rate / cli_rate:.0f}x")
+    print("targets: 100 files in under 1 s; at least 10x the per-file CLI")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
