@@ -127,7 +127,7 @@ def migrate(answers: Mapping[str, Any], releases: Sequence[Renames]) -> dict[str
 
 
 def migrate_file(answers_file: Path, releases: Sequence[Renames]) -> list[str]:
-    """Rewrite the answers file in place; return the keys that changed."""
+    """Rewrite the answers file in place; return the answers that changed."""
     try:
         text = answers_file.read_text(encoding="utf-8")
         answers = yaml.safe_load(text)
@@ -136,12 +136,8 @@ def migrate_file(answers_file: Path, releases: Sequence[Renames]) -> list[str]:
     if not isinstance(answers, dict):
         raise MigrationError(f"{answers_file} does not hold Copier's answers")
     migrated = migrate(answers, releases)
-    changed = sorted(
-        key
-        for key in answers.keys() | migrated.keys()
-        if answers.get(key, ...) != migrated.get(key, ...)
-    )
-    if changed:
+    changed = sorted(k for k in migrated if answers.get(k, ...) != migrated[k])
+    if migrated != answers:
         header = "".join(
             line for line in text.splitlines(keepends=True) if line.startswith("#")
         )
