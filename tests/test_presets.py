@@ -6,12 +6,12 @@ records which questions were asked and with which pre-filled default.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import copier
-import copier._main
 import pytest
 from ruamel.yaml import YAML
 from test_update import GIT_IDENTITY, git
@@ -62,7 +62,11 @@ def asked_questions(
     monkeypatch: pytest.MonkeyPatch, template: Path, dst: Path, data: Mapping[str, Any]
 ) -> FakePrompt:
     prompt = FakePrompt(REPLIES)
-    monkeypatch.setattr(copier._main, "unsafe_prompt", prompt)
+    try:  # where Copier's worker imports questionary's prompt
+        worker = importlib.import_module("copier._main")
+    except ImportError:  # Copier before 9.8 had no private modules
+        worker = importlib.import_module("copier.main")
+    monkeypatch.setattr(worker, "unsafe_prompt", prompt)
     copier.run_copy(
         str(template), str(dst), data=dict(data), skip_tasks=True, quiet=True
     )
