@@ -10,7 +10,7 @@ import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import copier
 import pytest
@@ -208,20 +208,36 @@ LOCAL_UV = {"UV_PYTHON": "3.11", "UV_PYTHON_DOWNLOADS": "never"}
 COMMIT_DATE = "2025-06-01T12:00:00+00:00"
 
 
-def job_run_steps(workflow: Path, job: str) -> list[tuple[str, str]]:
-    """(name, script) of every `run:` step of a job, in order."""
-    steps = load_yaml(workflow)["jobs"][job]["steps"]
-    return [(str(s["name"]), str(s["run"])) for s in steps if "run" in s]
+class Step(NamedTuple):
+    name: str
+    script: str
+    env: dict[str, str]
+
+
+def job_run_steps(workflow: Path, job: str) -> list[Step]:
+    """Every `run:` step of a job, in order, with the env GitHub gives it."""
+    loaded = load_yaml(workflow)
+    outer = {**(loaded.get("env") or {}), **(loaded["jobs"][job].get("env") or {})}
+    return [
+        Step(str(s["name"]), str(s["run"]), {**outer, **(s.get("env") or {})})
+        for s in loaded["jobs"][job]["steps"]
+        if "run" in s
+    ]
 
 
 def run_step(
-    project: Path, script: str, ref_name: str
+    project: Path, step: Step, ref_name: str, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return run(
         *STEP_SHELL,
-        script,
+        step.script,
         cwd=project,
-        env={**LOCAL_UV, "GITHUB_REF_NAME": ref_name},
+        env={
+            **{k: str(v) for k, v in step.env.items()},
+            **LOCAL_UV,
+            "GITHUB_REF_NAME": ref_name,
+            **(env or {}),
+        },
         check=False,
     )
 
@@ -258,12 +274,12 @@ class Builds:
     def __call__(self, project: Path) -> Path:
         if project not in self._done:
             checkout = git_repository(project, self.root / project.name)
-            for name, script in job_run_steps(
+            for step in job_run_steps(
                 checkout / ".github/workflows/publish.yml", "build"
             ):
-                result = run_step(checkout, script, "v0.1.0")
+                result = run_step(checkout, step, "v0.1.0")
                 assert result.returncode == 0, (
-                    f"step {name!r} failed\n{result.stdout}\n{result.stderr}"
+                    f"step {step.name!r} failed\n{result.stdout}\n{result.stderr}"
                 )
             self._done[project] = checkout
         return self._done[project]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Builds, job_run_steps, run, run_step, tool
+from conftest import Builds, Step, job_run_steps, run, run_step, tool
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +24,10 @@ def digests(dist: Path) -> dict[str, str]:
     }
 
 
-def step(checkout: Path, name_part: str) -> str:
+def step(checkout: Path, name_part: str) -> Step:
     steps = job_run_steps(checkout / ".github/workflows/publish.yml", "build")
-    (script,) = [s for name, s in steps if name_part in name]
-    return script
+    (found,) = [s for s in steps if name_part in s.name]
+    return found
 
 
 def test_build_job_makes_an_sdist_and_a_wheel(project: Path, builds: Builds) -> None:
@@ -55,7 +55,7 @@ def test_rebuilding_the_commit_gives_the_same_bytes(
     again = digests(checkout / "dist")
     if combination["build_backend"] == "setuptools":
         # setuptools ignores SOURCE_DATE_EPOCH for sdists, as the workflow says.
-        assert "not apply it to the sdist" in step(checkout, "Build")
+        assert "not apply it to the sdist" in step(checkout, "Build").script
         first = {k: v for k, v in first.items() if k.endswith(".whl")}
         again = {k: v for k, v in again.items() if k.endswith(".whl")}
     assert again == first

@@ -129,9 +129,9 @@ def test_projects_own_tests_pass_as_its_ci_runs_them(
 ) -> None:
     runnable(combination)
     checkout = builds(project)
-    ((name, script),) = job_run_steps(checkout / ".github/workflows/ci.yml", "test")
-    result = run_step(checkout, script, "main")
-    assert result.returncode == 0, f"{name}\n{result.stdout}\n{result.stderr}"
+    (step,) = job_run_steps(checkout / ".github/workflows/ci.yml", "test")
+    result = run_step(checkout, step, "main")
+    assert result.returncode == 0, f"{step.name}\n{result.stdout}\n{result.stderr}"
     assert " passed" in result.stdout
 
 

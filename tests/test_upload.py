@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import LOCAL_UV, STEP_SHELL, job_run_steps, run, shared_or_skip
+from conftest import Step, job_run_steps, run_step, shared_or_skip
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
@@ -173,10 +173,10 @@ def index(tmp_path: Path) -> Iterator[Index]:
     server.shutdown()
 
 
-def upload_step(project: Path) -> str:
+def upload_step(project: Path) -> Step:
     steps = job_run_steps(project / ".github/workflows/publish.yml", "publish")
-    (script,) = [s for _, s in steps if s.startswith("uv publish")]
-    return script
+    (found,) = [s for s in steps if s.script.startswith("uv publish")]
+    return found
 
 
 def test_uv_publish_uploads_the_attestation_with_the_file(
@@ -190,19 +190,17 @@ def test_uv_publish_uploads_the_attestation_with_the_file(
     for name in (SDIST, f"{SDIST}.publish.attestation", WHEEL):
         shutil.copy(fixtures / name, dist / name)
 
-    result = run(
-        *STEP_SHELL,
+    result = run_step(
+        tmp_path,
         upload_step(project),
-        cwd=tmp_path,
+        "v0.0.19",
         env={
-            **LOCAL_UV,
             "SSL_CERT_FILE": str(index.ca),
             "GITHUB_ACTIONS": "true",
             "ACTIONS_ID_TOKEN_REQUEST_URL": f"{index.url}/github-oidc?v=1",
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "runner-token",
             "UV_PUBLISH_URL": f"{index.url}/legacy/",
         },
-        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -230,17 +228,15 @@ def test_uv_publish_refuses_without_trusted_publishing(
     (tmp_path / "dist").mkdir()
     for name in (SDIST, WHEEL):
         shutil.copy(fixtures / name, tmp_path / "dist" / name)
-    result = run(
-        *STEP_SHELL,
+    result = run_step(
+        tmp_path,
         upload_step(project),
-        cwd=tmp_path,
+        "v0.0.19",
         env={
-            **LOCAL_UV,
             "SSL_CERT_FILE": str(index.ca),
             "UV_PUBLISH_URL": f"{index.url}/legacy/",
             "UV_PUBLISH_TOKEN": "a-stored-token-must-not-be-used",
         },
-        check=False,
     )
     assert result.returncode != 0
     assert not index.uploads

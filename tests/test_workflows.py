@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED, action_pins, load_yaml, run, tool
+from conftest import SHARED, action_pins, copier_config, load_yaml, run, tool
 
 WORKFLOWS = ".github/workflows"
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
@@ -184,3 +184,8 @@ def test_dependabot_updates_actions_and_uv_with_a_cooldown(project: Path) -> Non
     for update in ecosystems.values():
         assert update["cooldown"]["default-days"] >= 1
         assert update["groups"]
+
+
+def test_release_jobs_resolve_as_of_the_templates_cutoff(project: Path) -> None:
+    cutoff = copier_config()["resolution_cutoff"]["default"]
+    assert publish(project)["env"]["UV_EXCLUDE_NEWER"] == cutoff
