@@ -4,11 +4,13 @@ Copier cannot read a TOML file (its `_external_data` reads YAML), so this
 command reads what it can from the package's own pyproject.toml and git remote
 and passes it to `copier copy` as answers, with `adopt_existing=true`:
 
-- distribution_name, description, author_name, author_email from `[project]`;
+- distribution_name from `[project]`;
 - github_repository from the `origin` remote, else from a GitHub URL in
   `[project.urls]`;
-- build_backend from `[build-system]` (none means setuptools' fallback);
-- import_name from the single package under src/.
+- build_backend from `[build-system]` (none means setuptools' fallback).
+
+Adopt mode asks nothing that only the package's own files would use (its
+description, author, license, import name, Python floor).
 
 Answers in a preset (`--data-file`, an organization's environment, publishing
 tool...) fill in the rest; what the package says wins. In adopt mode the
@@ -48,7 +50,6 @@ BACKENDS = {
 GITHUB = re.compile(
     r"github\.com[:/](?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)(?:\.git)?/?$"
 )
-IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 class AdoptError(Exception):
@@ -90,16 +91,6 @@ def github_repository(repo: Path, urls: Mapping[str, Any]) -> str | None:
     return None
 
 
-def import_name(repo: Path) -> str | None:
-    """The one importable package under src/, if there is exactly one."""
-    packages = [
-        init.parent.name
-        for init in sorted((repo / "src").glob("*/__init__.py"))
-        if IDENTIFIER.match(init.parent.name)
-    ]
-    return packages[0] if len(packages) == 1 else None
-
-
 def derive_answers(repo: Path) -> dict[str, Any]:
     """The answers the existing package already gives, plus adopt mode."""
     pyproject = read_pyproject(repo)
@@ -110,16 +101,6 @@ def derive_answers(repo: Path) -> dict[str, Any]:
         "adopt_existing": True,
         "distribution_name": project["name"],
     }
-    description = project.get("description")
-    if isinstance(description, str) and description.strip():
-        answers["description"] = " ".join(description.split())
-    authors = project.get("authors") or []
-    if authors and isinstance(authors[0], dict):
-        name, email = authors[0].get("name"), authors[0].get("email")
-        if isinstance(name, str) and name.strip() and "," not in name:
-            answers["author_name"] = name
-        if isinstance(email, str) and email:
-            answers["author_email"] = email
     backend = pyproject.get("build-system", {}).get("build-backend")
     if backend is None:
         answers["build_backend"] = "setuptools"  # PEP 517's fallback
@@ -128,9 +109,6 @@ def derive_answers(repo: Path) -> dict[str, Any]:
     repository = github_repository(repo, project.get("urls") or {})
     if repository:
         answers["github_repository"] = repository
-    package = import_name(repo)
-    if package:
-        answers["import_name"] = package
     return answers
 
 

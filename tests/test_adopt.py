@@ -45,15 +45,11 @@ PACKAGES: dict[str, dict[str, Any]] = {
         "distribution_name": "sampleproject",
         "github_repository": "pypa/sampleproject",
         "build_backend": "setuptools",
-        "import_name": "sample",
-        "author_name": "A. Random Developer",
     },
     "pypi_attestations-0.0.19.tar.gz": {
         "distribution_name": "pypi-attestations",
         "github_repository": "trailofbits/pypi-attestations",
         "build_backend": "setuptools",  # no [build-system]: PEP 517's fallback
-        "import_name": "pypi_attestations",
-        "author_name": "Trail of Bits",
     },
 }
 
@@ -114,6 +110,9 @@ def test_answers_come_from_the_package(
     assert answers["adopt_existing"] is True
     for key, value in PACKAGES[sdist].items():
         assert answers[key] == value, key
+    # Only the package's own files would use these: not asked, not recorded.
+    for unused in ("import_name", "description", "author_name", "license"):
+        assert unused not in answers
     project = load_toml(repo / "pyproject.toml")["project"]
     assert answers["distribution_name"] == project["name"]
     script = (repo / "scripts/verify_attestations.py").read_text()

@@ -98,6 +98,7 @@ def test_data_file_preset_asks_only_package_questions(
     for key, value in preset.items():
         assert answers[key] == value, key
     assert answers["distribution_name"] == "Widget-Tools"
+    assert prompt.defaults["github_repository"] == "example-org/widget-tools"
     assert "uv publish" in (dst / ".github/workflows/publish.yml").read_text()
 
 

@@ -36,6 +36,23 @@ def test_defaults_alone_make_a_package_named_after_the_folder(
     assert answers["github_repository"] == "my-package/my-package"
 
 
+def test_repository_defaults_to_the_owner_and_the_package(
+    template_src: Path, tmp_path: Path
+) -> None:
+    import copier
+
+    answers = {"github_owner": "Acme-Corp", "distribution_name": "Widget.Tools"}
+    copier.run_copy(
+        str(template_src),
+        str(tmp_path / "out"),
+        data=answers,
+        defaults=True,
+        skip_tasks=True,
+    )
+    recorded = load_yaml(tmp_path / "out/.copier-answers.yml")
+    assert recorded["github_repository"] == "Acme-Corp/widget-tools"
+
+
 def test_names_are_normalized_and_the_import_name_derived(renders: Any) -> None:
     project = renders()
     assert load_toml(project / "pyproject.toml")["project"]["name"] == (
@@ -71,6 +88,9 @@ BAD = [
     ("author_name", "tab\there", "printable"),
     ("author_email", "not-an-email", "e-mail address"),
     ("author_email", "a@b", "e-mail address"),
+    ("github_owner", "-leading", "single inner hyphens"),
+    ("github_owner", "two--hyphens", "single inner hyphens"),
+    ("github_owner", "has/slash", "single inner hyphens"),
     ("github_repository", "no-slash", "owner/name"),
     ("github_repository", "-bad/name", "owner/name"),
     ("github_repository", "owner--x/name", "owner/name"),
