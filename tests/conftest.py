@@ -16,6 +16,16 @@ import copier
 import pytest
 from ruamel.yaml import YAML
 
+# Tests commit in throwaway repositories: give git an identity whatever the
+# machine's configuration (a fresh CI machine has none).
+for _name, _value in {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}.items():
+    os.environ.setdefault(_name, _value)
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures"
