@@ -4,8 +4,10 @@ All are measured in the same run, alternating, so the figures compare on a
 shared, noisy machine. Target: the copy within 0.2 s of `copier --version`.
 The copy is timed from a plain folder holding the working tree (what the
 template itself costs) and from this git repository with --vcs-ref=HEAD (what
-a user pays, Copier's git clone included). Python's bytecode is compiled
-first, as on a user's machine, so neither side pays for compiling Copier.
+a user pays, Copier's git clone included), each next to the same copy of a
+one-question template, which is Copier's own floor for that path. Python's
+bytecode is compiled first, as on a user's machine, so neither side pays for
+compiling Copier.
 With --suite, also time the whole test suite (target: under 5 minutes).
 
     uv run python benchmarks/bench_copy.py [--runs N] [--suite]
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import itertools
 import os
 import shutil
 import statistics
@@ -51,6 +54,22 @@ def working_tree(dst: Path) -> Path:
     return dst
 
 
+def trivial_template(dst: Path) -> Path:
+    """A one-question, one-file template: what any copy costs in Copier."""
+    dst.mkdir(parents=True)
+    (dst / "copier.yml").write_text("name: {type: str, default: x}\n")
+    (dst / "f.txt.jinja").write_text("{{ name }}\n")
+    return dst
+
+
+def git_repository(tree: Path) -> Path:
+    env = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "t"]):
+        subprocess.run(["git", *args], cwd=tree, check=True, env={**os.environ, **env})
+    return tree
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Time copier copy of the template.")
     parser.add_argument("--runs", type=int, default=7)
@@ -60,20 +79,33 @@ def main() -> int:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=2, workers=0)
 
-    startup: list[float] = []
-    plain: list[float] = []
-    cloned: list[float] = []
+    runs: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        tree = working_tree(Path(tmp) / "template")
-        for i in range(options.runs):
-            startup.append(timed([str(COPIER), "--version"]))
-            plain.append(timed([*COPY, str(tree), f"{tmp}/plain{i}"]))
-            cloned.append(timed([*COPY, "--vcs-ref=HEAD", str(REPO), f"{tmp}/git{i}"]))
-    s, p, g = (statistics.median(x) for x in (startup, plain, cloned))
-    print(f"copier --version                median {s:6.3f} s  (n={options.runs})")
-    print(f"copy --defaults, plain folder   median {p:6.3f} s  (+{p - s:.3f} s)")
-    print(f"copy --defaults, git --vcs-ref  median {g:6.3f} s  (+{g - s:.3f} s)")
-    print("target: the copy within 0.200 s of start-up")
+        root = Path(tmp)
+        trivial = trivial_template(root / "trivial")
+        trivial_git = git_repository(trivial_template(root / "trivial-git"))
+        cases = {
+            "copier --version": [str(COPIER), "--version"],
+            "trivial template, plain folder": [*COPY, str(trivial)],
+            "this template, plain folder": [*COPY, str(working_tree(root / "t"))],
+            "trivial template, git --vcs-ref": [
+                *COPY,
+                "--vcs-ref=HEAD",
+                str(trivial_git),
+            ],
+            "this template, git --vcs-ref": [*COPY, "--vcs-ref=HEAD", str(REPO)],
+        }
+        outputs = (root / f"out{n}" for n in itertools.count())
+        for _ in range(options.runs):
+            for name, args in cases.items():
+                dst = [] if name == "copier --version" else [str(next(outputs))]
+                runs.setdefault(name, []).append(timed([*args, *dst]))
+    medians = {name: statistics.median(times) for name, times in runs.items()}
+    start = medians["copier --version"]
+    for name, median in medians.items():
+        extra = "" if name == "copier --version" else f"  (+{median - start:.3f} s)"
+        print(f"{name:34s} median {median:6.3f} s{extra}")
+    print(f"(n={options.runs}; target: this template within 0.200 s of start-up)")
 
     if options.suite:
         wall = timed([sys.executable, "-m", "pytest", "-q", "-n", "auto"], cwd=REPO)
