@@ -19,7 +19,6 @@ import argparse
 import compileall
 import itertools
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import working_tree_copy  # noqa: E402 - the tests' copy of the tree
+
 COPIER = Path(sys.executable).parent / "copier"
 COPY = [str(COPIER), "copy", "--quiet", "--defaults", "--skip-tasks"]
 
@@ -37,21 +40,6 @@ def timed(args: list[str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
     subprocess.run(args, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - start
-
-
-def working_tree(dst: Path) -> Path:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    for rel in filter(None, listed.split("\0")):
-        if (REPO / rel).is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / rel, dst / rel)
-    return dst
 
 
 def trivial_template(dst: Path) -> Path:
@@ -87,7 +75,7 @@ def main() -> int:
         cases = {
             "copier --version": [str(COPIER), "--version"],
             "trivial template, plain folder": [*COPY, str(trivial)],
-            "this template, plain folder": [*COPY, str(working_tree(root / "t"))],
+            "this template, plain folder": [*COPY, str(working_tree_copy(root / "t"))],
             "trivial template, git --vcs-ref": [
                 *COPY,
                 "--vcs-ref=HEAD",

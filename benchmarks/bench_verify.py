@@ -28,6 +28,10 @@ from types import ModuleType
 import copier
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from conftest import working_tree_copy  # noqa: E402 - the tests' copy of the tree
+
 FIXTURES = REPO.parent / "shared" / "fixtures" / "attestations"
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 ATTESTATION = SDIST + ".publish.attestation"
@@ -44,18 +48,7 @@ OPTIONS = ["--offline", "--workflow", "release.yml"]
 
 def render(dst: Path) -> Path:
     """The template's script rendered for the fixtures' repository."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    template = dst / "template"
-    for rel in filter(None, listed.split("\0")):
-        if (REPO / rel).is_file():
-            (template / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / rel, template / rel)
+    template = working_tree_copy(dst / "template")
     copier.run_copy(
         str(template),
         str(dst / "project"),

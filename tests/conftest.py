@@ -123,6 +123,31 @@ def working_tree_copy(dst: Path) -> Path:
     return dst
 
 
+def assert_publishing_files_pass_their_checkers(project: Path) -> None:
+    """check-jsonschema's workflow and dependabot schemas, and zizmor at the
+    auditor persona with zero findings."""
+    check = tool("check-jsonschema")
+    github = project / ".github"
+    run(
+        check,
+        "--builtin-schema",
+        "vendor.github-workflows",
+        *sorted(github.glob("workflows/*.yml")),
+    )
+    run(check, "--builtin-schema", "vendor.dependabot", github / "dependabot.yml")
+    result = run(
+        tool("zizmor"),
+        "--offline",
+        "--persona=auditor",
+        "--format=plain",
+        "--no-progress",
+        project,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
 @pytest.fixture(scope="session")
 def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return working_tree_copy(tmp_path_factory.mktemp("template"))

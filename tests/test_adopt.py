@@ -23,11 +23,11 @@ from test_update import releases as releases  # the session fixture
 from conftest import (
     REPO,
     action_pins,
+    assert_publishing_files_pass_their_checkers,
     load_toml,
     load_yaml,
     run,
     shared_or_skip,
-    tool,
 )
 
 sys.path.insert(0, str(REPO / "hooks"))
@@ -125,25 +125,7 @@ def test_publishing_files_pass_the_fresh_copy_checks(
     adopted: tuple[str, Path, dict[str, str]],
 ) -> None:
     _, repo, _ = adopted
-    check = tool("check-jsonschema")
-    run(
-        check,
-        "--builtin-schema",
-        "vendor.github-workflows",
-        repo / ".github/workflows/publish.yml",
-    )
-    run(check, "--builtin-schema", "vendor.dependabot", repo / ".github/dependabot.yml")
-    result = run(
-        tool("zizmor"),
-        "--offline",
-        "--persona=auditor",
-        "--format=plain",
-        "--no-progress",
-        repo,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings" in result.stdout + result.stderr
+    assert_publishing_files_pass_their_checkers(repo)
     run(sys.executable, "-m", "py_compile", repo / "scripts/verify_attestations.py")
 
 

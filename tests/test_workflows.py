@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from conftest import SHARED, action_pins, copier_config, load_yaml, run, tool
+from conftest import (
+    SHARED,
+    action_pins,
+    assert_publishing_files_pass_their_checkers,
+    copier_config,
+    load_yaml,
+)
 
 WORKFLOWS = ".github/workflows"
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$")
@@ -27,29 +33,8 @@ def steps_using(job: Any, action: str) -> list[Any]:
     return [s for s in job["steps"] if str(s.get("uses", "")).startswith(action + "@")]
 
 
-def test_workflows_and_dependabot_match_their_schemas(project: Path) -> None:
-    check = tool("check-jsonschema")
-    run(check, "--builtin-schema", "vendor.github-workflows", *workflows(project))
-    run(
-        check,
-        "--builtin-schema",
-        "vendor.dependabot",
-        project / ".github/dependabot.yml",
-    )
-
-
-def test_zizmor_auditor_persona_finds_nothing(project: Path) -> None:
-    result = run(
-        tool("zizmor"),
-        "--offline",
-        "--persona=auditor",
-        "--format=plain",
-        "--no-progress",
-        project,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings" in result.stdout + result.stderr
+def test_checkers_accept_the_workflows_and_dependabot(project: Path) -> None:
+    assert_publishing_files_pass_their_checkers(project)
 
 
 def test_no_suppressions_or_zizmor_config(project: Path) -> None:
