@@ -15,7 +15,6 @@ file. Targets: 100 files in under 1 s, at least 10x the per-file CLI.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import shutil
 import subprocess
@@ -23,14 +22,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 
 import copier
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from conftest import working_tree_copy  # noqa: E402 - the tests' copy of the tree
+from conftest import import_script, working_tree_copy  # noqa: E402 - the tests' copy of the tree
 
 FIXTURES = REPO.parent / "shared" / "fixtures" / "attestations"
 SDIST = "pypi_attestations-0.0.19.tar.gz"
@@ -63,15 +61,6 @@ def render(dst: Path) -> Path:
     return dst / "project" / "scripts" / "verify_attestations.py"
 
 
-def load(script: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("verify_attestations", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def copies(root: Path, count: int) -> list[Path]:
     directories = []
     for i in range(count):
@@ -101,7 +90,7 @@ def main() -> int:
         script = render(Path(tmp))
         directories = copies(Path(tmp) / "files", options.files)
 
-        verify = load(script)
+        verify = import_script(script)
 
         # What the script's main() does: sigstore warns at every offline load.
         logging.getLogger("sigstore").setLevel(logging.ERROR)

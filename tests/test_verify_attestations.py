@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import importlib.util
 import json
 import re
 import shutil
@@ -32,7 +31,7 @@ from packaging.pylock import Pylock
 from packaging.requirements import Requirement
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
-from conftest import run, shared_or_skip, tool
+from conftest import import_script, run, shared_or_skip, tool
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
@@ -61,13 +60,7 @@ def script(renders: Any) -> Path:
 @pytest.fixture(scope="module")
 def verify(script: Path) -> ModuleType:
     """The rendered script, imported as a module."""
-    spec = importlib.util.spec_from_file_location("verify_attestations", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look the module up by name while the class is created.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_script(script)
 
 
 @dataclass
