@@ -231,6 +231,12 @@ def copier_config() -> Any:
     return load_yaml(REPO / "copier.yml")
 
 
+def supported_pythons(floor: str) -> list[str]:
+    """Every Python from the floor to the template's newest, as "3.N"."""
+    newest = str(copier_config()["newest_python"]["default"])
+    return [f"3.{m}" for m in range(int(floor[2:]), int(newest[2:]) + 1)]
+
+
 def action_pins() -> dict[str, str]:
     """The template's single source of action pins: name -> 'sha # version'."""
     return dict(copier_config()["action_pins"]["default"])

@@ -15,6 +15,7 @@ from conftest import (
     assert_publishing_files_pass_their_checkers,
     copier_config,
     load_yaml,
+    supported_pythons,
 )
 
 WORKFLOWS = ".github/workflows"
@@ -157,8 +158,8 @@ def test_ci_tests_every_supported_python(
     project: Path, combination: dict[str, str]
 ) -> None:
     ci = load_yaml(project / WORKFLOWS / "ci.yml")
-    floor = int(combination["python_floor"].split(".")[1])
-    expected = [f"3.{minor}" for minor in range(floor, 15)]
+    expected = supported_pythons(combination["python_floor"])
+    assert expected[-1] == copier_config()["newest_python"]["default"]
     assert list(ci["jobs"]["test"]["strategy"]["matrix"]["python"]) == expected
 
 
@@ -171,6 +172,30 @@ def test_dependabot_updates_actions_and_uv_with_a_cooldown(project: Path) -> Non
         assert update["groups"]
 
 
-def test_release_jobs_resolve_as_of_the_templates_cutoff(project: Path) -> None:
+def test_release_and_ci_builds_resolve_as_of_the_templates_cutoff(
+    project: Path,
+) -> None:
     cutoff = copier_config()["resolution_cutoff"]["default"]
     assert publish(project)["env"]["UV_EXCLUDE_NEWER"] == cutoff
+    ci = load_yaml(project / WORKFLOWS / "ci.yml")
+    assert ci["jobs"]["build"]["env"]["UV_EXCLUDE_NEWER"] == cutoff
+
+
+def test_verification_script_is_shipped_only_where_a_job_runs_it(
+    project: Path, combination: dict[str, str]
+) -> None:
+    jobs = publish(project)["jobs"]
+    shipped = any(
+        s.get("with", {}).get("name") == "verify-script"
+        for s in steps_using(jobs["build"], "actions/upload-artifact")
+    )
+    used = [
+        job
+        for job in jobs.values()
+        if any(
+            s.get("with", {}).get("name") == "verify-script"
+            for s in steps_using(job, "actions/download-artifact")
+        )
+    ]
+    assert shipped == bool(used)
+    assert shipped == (combination["publishing_tool"] == "uv" or "verify" in jobs)
