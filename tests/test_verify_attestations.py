@@ -510,6 +510,9 @@ def provenance_of(attestation: bytes, **publisher: str | None) -> bytes:
     ).encode()
 
 
+WHEEL_0019 = "pypi_attestations-0.0.19-py3-none-any.whl"
+
+
 def release_args(index: FakeIndex, *extra: str) -> list[str]:
     return ["release", "0.0.19", "--index-url", index.simple, *ARGS, *extra]
 
@@ -535,6 +538,55 @@ def test_release_verifies_end_to_end(script: Path, published: FakeIndex) -> None
     )
     assert "1 file: 1 verified." in lines
     assert published.hits[f"/files/{SDIST}"] == 1
+
+
+def built(tmp_path: Path, files: dict[str, bytes]) -> str:
+    """A directory of the files a release run built, as the verify job has it."""
+    directory = tmp_path / "built"
+    directory.mkdir()
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    return str(directory)
+
+
+def test_release_holds_exactly_the_files_this_run_built(
+    cli: Callable[..., Outcome], published: FakeIndex, fixtures: Path, tmp_path: Path
+) -> None:
+    same = built(tmp_path, {SDIST: (fixtures / SDIST).read_bytes()})
+    outcome = cli(*release_args(published, "--environment", "", "--built", same))
+    assert outcome.code == 0
+    assert outcome.line(SDIST).startswith(f"OK {SDIST}: ")
+    assert outcome.line(SDIST).endswith("; the bytes this run built")
+
+
+@pytest.mark.parametrize(
+    ("files", "file", "reason"),
+    [
+        ({SDIST: b"rebuilt differently"}, SDIST, "on the index with other bytes"),
+        ({WHEEL_0019: b"a wheel"}, SDIST, "on the index, but not built by this run"),
+        ({WHEEL_0019: b"a wheel"}, WHEEL_0019, "built by this run, but not on the"),
+    ],
+)
+def test_release_that_differs_from_what_this_run_built_is_rejected(
+    cli: Callable[..., Outcome],
+    published: FakeIndex,
+    tmp_path: Path,
+    files: dict[str, bytes],
+    file: str,
+    reason: str,
+) -> None:
+    directory = built(tmp_path, files)
+    outcome = cli(*release_args(published, "--environment", "", "--built", directory))
+    assert outcome.code == 1
+    assert outcome.line(file).startswith(f"FAIL {file}: {reason}")
+
+
+def test_release_built_directory_must_hold_distributions(
+    cli: Callable[..., Outcome], published: FakeIndex, tmp_path: Path
+) -> None:
+    outcome = cli(*release_args(published, "--built", str(tmp_path / "none")))
+    assert outcome.code == 2
+    assert "no such directory" in outcome.err
 
 
 def test_release_environment_is_compared_as_the_index_does(
