@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from conftest import working_tree_copy  # noqa: E402 - the tests' copy of the tree
+from conftest import git_repository, working_tree_copy  # noqa: E402 - the tests' helpers
 
 COPIER = Path(sys.executable).parent / "copier"
 COPY = [str(COPIER), "copy", "--quiet", "--defaults", "--skip-tasks"]
@@ -50,14 +50,6 @@ def trivial_template(dst: Path) -> Path:
     return dst
 
 
-def git_repository(tree: Path) -> Path:
-    env = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "t"]):
-        subprocess.run(["git", *args], cwd=tree, check=True, env={**os.environ, **env})
-    return tree
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="Time copier copy of the template.")
     parser.add_argument("--runs", type=int, default=7)
@@ -71,7 +63,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         trivial = trivial_template(root / "trivial")
-        trivial_git = git_repository(trivial_template(root / "trivial-git"))
+        trivial_git = git_repository(trivial, root / "trivial-git")
         cases = {
             "copier --version": [str(COPIER), "--version"],
             "trivial template, plain folder": [*COPY, str(trivial)],

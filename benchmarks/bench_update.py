@@ -27,10 +27,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from test_update import (  # noqa: E402 - the tests' release builder
-    GIT_IDENTITY,
     build_releases,
     copy_project,
 )
+
+from conftest import GIT_IDENTITY  # noqa: E402 - the tests' git identity
 
 COPIER = Path(sys.executable).parent / "copier"
 TARGET = 3.0

@@ -20,12 +20,13 @@ from ruamel.yaml import YAML
 
 # Tests commit in throwaway repositories: give git an identity whatever the
 # machine's configuration (a fresh CI machine has none).
-for _name, _value in {
+GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",
     "GIT_COMMITTER_NAME": "Test",
     "GIT_COMMITTER_EMAIL": "test@example.com",
-}.items():
+}
+for _name, _value in GIT_IDENTITY.items():
     os.environ.setdefault(_name, _value)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -302,19 +303,7 @@ def git_repository(source: Path, dst: Path) -> Path:
     dated = {"GIT_AUTHOR_DATE": COMMIT_DATE, "GIT_COMMITTER_DATE": COMMIT_DATE}
     run("git", "init", "--quiet", "--initial-branch=main", cwd=dst)
     run("git", "add", "--all", cwd=dst)
-    run(
-        "git",
-        "-c",
-        "user.name=Test",
-        "-c",
-        "user.email=test@example.com",
-        "commit",
-        "--quiet",
-        "-m",
-        "release",
-        cwd=dst,
-        env=dated,
-    )
+    run("git", "commit", "--quiet", "-m", "release", cwd=dst, env=dated)
     return dst
 
 

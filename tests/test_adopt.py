@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_update import GIT_IDENTITY, commit_all, git, update
+from test_update import commit_all, git, update
 from test_update import releases as releases  # the session fixture
 
 from conftest import (
+    GIT_IDENTITY,
     REPO,
     action_pins,
     assert_publishing_files_pass_their_checkers,

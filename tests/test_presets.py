@@ -14,9 +14,9 @@ from typing import Any
 import copier
 import pytest
 from ruamel.yaml import YAML
-from test_update import GIT_IDENTITY, git
+from test_update import git
 
-from conftest import REPO, copier_config, load_yaml, run, tool
+from conftest import GIT_IDENTITY, REPO, copier_config, load_yaml, run, tool
 
 DATA_PRESET = REPO / "presets/example-org.yml"
 SETTINGS_PRESET = REPO / "presets/example-org-settings.yml"

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from test_update import (
-    GIT_IDENTITY,
     PREVIOUS_PINS,
     answers,
     commit_all,
@@ -17,7 +16,7 @@ from test_update import (
 )
 from test_update import releases as releases  # the session fixture
 
-from conftest import REPO, action_pins, run
+from conftest import GIT_IDENTITY, REPO, action_pins, run
 
 ROLLOUT = REPO / "hooks/rollout.py"
 

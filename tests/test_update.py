@@ -31,6 +31,7 @@ from ruamel.yaml import YAML
 
 from conftest import (
     BASE_ANSWERS,
+    GIT_IDENTITY,
     REPO,
     SHARED,
     action_pins,
@@ -39,13 +40,6 @@ from conftest import (
     tool,
     working_tree_copy,
 )
-
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
 
 # The `previous` table of ../shared/action-pins.toml, so that the test runs in
 # a clone without the shared folder; test_previous_pins_match_shared_table
