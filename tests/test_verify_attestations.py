@@ -160,7 +160,7 @@ def test_rendered_script_is_ruff_clean(renders: Any) -> None:
     script = renders() / "scripts" / "verify_attestations.py"
     ruff = tool("ruff")
     run(ruff, "format", "--isolated", "--check", "--diff", script)
-    rules = ["--select", "E,F,W,I,B,UP,RUF,SIM,PTH,ANN", "--ignore", "ANN401"]
+    rules = ["--extend-select", "E,F,W,I,B,UP,RUF,SIM,PTH,ANN", "--ignore", "ANN401"]
     run(ruff, "check", "--isolated", "--target-version", "py311", *rules, script)
 
 
