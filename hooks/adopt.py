@@ -14,8 +14,8 @@ description, author, license, import name, Python floor).
 
 Answers in a preset (`--data-file`, an organization's environment, publishing
 tool...) fill in the rest; what the package says wins. In adopt mode the
-template writes only .github/workflows/publish.yml, .github/dependabot.yml,
-scripts/verify_attestations.py and .copier-answers.yml: the package's
+template writes only the publishing files (PUBLISHING_FILES below) and
+.copier-answers.yml: the package's
 pyproject.toml, sources, tests, README, LICENSE and CI are never written, on
 this copy nor on later updates.
 
@@ -39,6 +39,8 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 PUBLISHING_FILES = (
     ".github/workflows/publish.yml",
     ".github/dependabot.yml",
+    ".github/release-requirements",
+    ".github/scripts/check-dist.sh",
     "scripts/verify_attestations.py",
 )
 BACKENDS = {

@@ -138,28 +138,28 @@ def working_tree_copy(dst: Path) -> Path:
 
 
 def assert_publishing_files_pass_their_checkers(project: Path) -> None:
-    """check-jsonschema's workflow and dependabot schemas, and zizmor at the
-    auditor persona with zero findings."""
+    """check-jsonschema's workflow and dependabot schemas, actionlint, and
+    zizmor at the auditor and pedantic personas, each with zero findings."""
     check = tool("check-jsonschema")
     github = project / ".github"
-    run(
-        check,
-        "--builtin-schema",
-        "vendor.github-workflows",
-        *sorted(github.glob("workflows/*.yml")),
-    )
+    workflows = sorted(github.glob("workflows/*.yml"))
+    run(check, "--builtin-schema", "vendor.github-workflows", *workflows)
     run(check, "--builtin-schema", "vendor.dependabot", github / "dependabot.yml")
-    result = run(
-        tool("zizmor"),
-        "--offline",
-        "--persona=auditor",
-        "--format=plain",
-        "--no-progress",
-        project,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings" in result.stdout + result.stderr
+    # ShellCheck is not installed here; actionlint checks everything else.
+    linted = run(tool("actionlint"), "-shellcheck=", *workflows, check=False)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    for persona in ("auditor", "pedantic"):
+        result = run(
+            tool("zizmor"),
+            "--offline",
+            f"--persona={persona}",
+            "--format=plain",
+            "--no-progress",
+            project,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "No findings" in result.stdout + result.stderr, persona
 
 
 @pytest.fixture(scope="session")
@@ -297,6 +297,42 @@ def run_step(
     )
 
 
+class Job:
+    """Runs a job's `run:` steps in order as a runner does: RUNNER_TEMP is the
+    job's scratch folder, and what a step adds to GITHUB_PATH is on the PATH of
+    the steps after it."""
+
+    def __init__(self, workdir: Path, runner_temp: Path, ref_name: str) -> None:
+        self.workdir = workdir
+        self.runner_temp = runner_temp
+        self.ref_name = ref_name
+        self.path: list[str] = []
+
+    def env(self) -> dict[str, str]:
+        github_path = self.runner_temp / "github_path"
+        github_path.parent.mkdir(parents=True, exist_ok=True)
+        github_path.write_text("")
+        path = os.pathsep.join([*self.path, f"{BIN}", os.environ["PATH"]])
+        return {
+            "RUNNER_TEMP": str(self.runner_temp),
+            "GITHUB_PATH": str(github_path),
+            "PATH": path,
+        }
+
+    def run(self, step: Step) -> subprocess.CompletedProcess[str]:
+        result = run_step(self.workdir, step, self.ref_name, self.env())
+        added = (self.runner_temp / "github_path").read_text().split("\n")
+        self.path = [line for line in reversed(added) if line] + self.path
+        return result
+
+    def run_all(self, steps: list[Step]) -> None:
+        for step in steps:
+            result = self.run(step)
+            assert result.returncode == 0, (
+                f"step {step.name!r} failed\n{result.stdout}\n{result.stderr}"
+            )
+
+
 def git_repository(source: Path, dst: Path) -> Path:
     """A committed git repository of `source`, as the workflow checks it out."""
     shutil.copytree(source, dst)
@@ -308,24 +344,26 @@ def git_repository(source: Path, dst: Path) -> Path:
 
 
 class Builds:
-    """Runs the build job of each rendered project once; shares its dist/."""
+    """Runs the build job of each rendered project once; shares its checkout
+    (with dist/) and the job, whose PATH has the tools the job installed."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._done: dict[Path, Path] = {}
+        self._done: dict[Path, Job] = {}
 
-    def __call__(self, project: Path) -> Path:
+    def job(self, project: Path) -> Job:
         if project not in self._done:
             checkout = git_repository(project, self.root / project.name)
-            for step in job_run_steps(
-                checkout / ".github/workflows/publish.yml", "build"
-            ):
-                result = run_step(checkout, step, "v0.1.0")
-                assert result.returncode == 0, (
-                    f"step {step.name!r} failed\n{result.stdout}\n{result.stderr}"
-                )
-            self._done[project] = checkout
+            # One scratch folder for every build: its tools are installed once.
+            job = Job(checkout, self.root / "runner-temp", "v0.1.0")
+            job.run_all(
+                job_run_steps(checkout / ".github/workflows/publish.yml", "build")
+            )
+            self._done[project] = job
         return self._done[project]
+
+    def __call__(self, project: Path) -> Path:
+        return self.job(project).workdir
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,11 @@ ADDED = {
     ".copier-answers.yml",
     ".github/dependabot.yml",
     ".github/workflows/publish.yml",
+    ".github/scripts/check-dist.sh",
+    *(
+        f".github/release-requirements/{name}.txt"
+        for name in ("uv", "twine", "sign", "verify", "build-constraints")
+    ),
     "scripts/verify_attestations.py",
 }
 # sdist -> what the adopted project's answers must say.

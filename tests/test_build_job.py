@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,13 @@ def digests(dist: Path) -> dict[str, str]:
     }
 
 
-def step(checkout: Path, name_part: str) -> Step:
-    steps = job_run_steps(checkout / ".github/workflows/publish.yml", "build")
+def step(checkout: Path, name_part: str, job: str = "build") -> Step:
+    steps = job_run_steps(checkout / ".github/workflows/publish.yml", job)
     (found,) = [s for s in steps if name_part in s.name]
     return found
+
+
+GUARD = "this version's sdist and wheels"
 
 
 def test_build_job_makes_an_sdist_and_a_wheel(project: Path, builds: Builds) -> None:
@@ -47,10 +51,11 @@ def test_distributions_pass_twine_check_strict(project: Path, builds: Builds) ->
 def test_rebuilding_the_commit_gives_the_same_bytes(
     project: Path, builds: Builds, combination: dict[str, str]
 ) -> None:
-    checkout = builds(project)
+    job = builds.job(project)
+    checkout = job.workdir
     first = digests(checkout / "dist")
     shutil.rmtree(checkout / "dist")
-    rebuilt = run_step(checkout, step(checkout, "Build"), "v0.1.0")
+    rebuilt = job.run(step(checkout, "Build"))
     assert rebuilt.returncode == 0, rebuilt.stderr
     again = digests(checkout / "dist")
     if combination["build_backend"] == "setuptools":
@@ -65,16 +70,67 @@ def test_rebuilding_the_commit_gives_the_same_bytes(
 def test_version_guard_refuses_a_tag_that_names_another_version(
     project: Path, builds: Builds, tag: str
 ) -> None:
-    checkout = builds(project)
-    guard = run_step(checkout, step(checkout, "tag names the version"), tag)
+    job = builds.job(project)
+    job.ref_name = tag
+    try:
+        guard = job.run(step(job.workdir, GUARD))
+    finally:
+        job.ref_name = "v0.1.0"
     assert guard.returncode == 1
-    assert f"::error::Tag {tag} asks for version {tag.removeprefix('v')}" in (
-        guard.stdout
-    )
+    version = tag.removeprefix("v")
+    assert f"::error::version {version} needs exactly one sdist" in guard.stdout
 
 
 def test_version_guard_accepts_the_matching_tag(project: Path, builds: Builds) -> None:
-    checkout = builds(project)
-    guard = run_step(checkout, step(checkout, "tag names the version"), "v0.1.0")
+    job = builds.job(project)
+    guard = job.run(step(job.workdir, GUARD))
     assert guard.returncode == 0, guard.stdout
-    assert "Tag v0.1.0 matches" in guard.stdout
+    assert guard.stdout.startswith("acme_widget_tools 0.1.0: ")
+
+
+def publish_dist(
+    builds: Builds, renders: Any, tool_answer: str, dst: Path
+) -> tuple[Step, Path]:
+    """The publish job's re-check step, and a dist/ of what the build made."""
+    project = renders({"publishing_tool": tool_answer})
+    job = builds.job(project)
+    shutil.copytree(
+        job.workdir / "dist", dst / "dist", ignore=shutil.ignore_patterns(".*")
+    )
+    shutil.copytree(job.workdir / ".github", dst / ".github")
+    return step(job.workdir, GUARD, job="publish"), dst / "dist"
+
+
+def recheck(check: Step, workdir: Path) -> str:
+    """Run the publish job's re-check in workdir; its error, or '' if it passed."""
+    result = run_step(workdir, check, "v0.1.0")
+    return "" if result.returncode == 0 else result.stdout.strip()
+
+
+@pytest.mark.parametrize("tool_answer", ["pypa-action", "uv"])
+def test_publish_job_believes_nothing_it_downloads(
+    builds: Builds, renders: Any, tmp_path: Path, tool_answer: str
+) -> None:
+    check, dist = publish_dist(builds, renders, tool_answer, tmp_path)
+    signed = tool_answer == "uv"
+    names = sorted(p.name for p in dist.iterdir())
+    if signed:
+        for name in names:
+            (dist / f"{name}.publish.attestation").write_text("{}")
+    assert recheck(check, tmp_path) == ""
+
+    # Something else beside the release is refused, whatever it is called.
+    (dist / "acme_widget_tools-0.1.0-py3-none-any.whl.orig").write_bytes(b"x")
+    assert "only its sdist and wheels" in recheck(check, tmp_path)
+    (dist / "acme_widget_tools-0.1.0-py3-none-any.whl.orig").unlink()
+    # A wheel of another version, or a second sdist.
+    (dist / "acme_widget_tools-0.2.0-py3-none-any.whl").write_bytes(b"x")
+    assert "only its sdist and wheels" in recheck(check, tmp_path)
+    (dist / "acme_widget_tools-0.2.0-py3-none-any.whl").unlink()
+    (dist / "evil-0.1.0.tar.gz").write_bytes(b"x")
+    assert "needs exactly one sdist" in recheck(check, tmp_path)
+    (dist / "evil-0.1.0.tar.gz").unlink()
+    if signed:
+        # Every file must arrive with its attestation.
+        (dist / f"{names[0]}.publish.attestation").unlink()
+        assert f"no attestation for: {names[0]}" in recheck(check, tmp_path)

@@ -317,7 +317,7 @@ def test_update_to_newest_keeps_edits_and_brings_pins(
     assert OLD_QUESTION not in recorded
     assert recorded["publishing_tool"] == NEW_VALUE
     publish = load_yaml(project / ".github/workflows/publish.yml")
-    assert "verify" not in publish["jobs"]
+    assert "verify-release" not in publish["jobs"]
     assert any(
         "uv publish" in str(step.get("run", ""))
         for step in publish["jobs"]["publish"]["steps"]
@@ -355,7 +355,7 @@ def test_edit_on_lines_the_template_changed_is_an_inline_conflict(
     # Everything else merged: the other pins of publish.yml and ci.yml arrived.
     ci = (project / ".github/workflows/ci.yml").read_text()
     assert not any(marker in ci for marker in CONFLICT_MARKERS)
-    assert f"astral-sh/setup-uv@{action_pins()['astral-sh/setup-uv']}" in text
+    assert f"actions/download-artifact@{action_pins()['actions/download-artifact']}" in text
     assert "## Hacking" in (project / "README.md").read_text()
     assert answers(project)["_commit"] == NEWEST
 

@@ -67,26 +67,119 @@ def test_template_pins_match_the_checked_pins() -> None:
         assert value == f"{checked[name]['sha']} # {checked[name]['version']}", name
 
 
+# The only jobs that may hold an OIDC token, and exactly what each holds.
+TOKEN_JOBS = {
+    "provenance": {"id-token": "write", "attestations": "write"},
+    "sign": {"id-token": "write"},
+    "publish": {"id-token": "write"},
+}
+# The artifacts a token job may download: distributions and attestations,
+# never anything a job runs.
+DATA_ARTIFACTS = {"dist": "dist/", "attestations": "dist/*.publish.attestation"}
+# Every command a token job's shell steps may start: the runner's Python, the
+# hash-checked installs, the released commit's check script, signing and upload.
+TOKEN_JOB_COMMANDS = (
+    'python3 -m venv "${RUNNER_TEMP}/release-tools"',
+    '"${RUNNER_TEMP}/release-tools/bin/pip" install ',
+    '"${RUNNER_TEMP}/release-tools/bin/uv" pip install ',
+    'echo "${RUNNER_TEMP}/release-tools/bin" >> "${GITHUB_PATH}"',
+    "bash .github/scripts/check-dist.sh ",
+    "pypi-attestations sign dist/",
+    "uv publish --trusted-publishing always dist/*",
+)
+
+
 def test_permissions_are_least_privilege(
     project: Path, combination: dict[str, str]
 ) -> None:
     workflow = publish(project)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    assert dict(jobs["build"]["permissions"]) == {"contents": "read"}
-    assert dict(jobs["publish"]["permissions"]) == {"id-token": "write"}
-    assert jobs["publish"]["needs"] == "build"
-    if "verify" in jobs:
-        assert jobs["verify"]["permissions"] == {}
-        assert jobs["verify"]["needs"] == "publish"
+    expected_jobs = {"build", "provenance", "publish", "verify-release"}
+    if combination["publishing_tool"] == "uv":
+        expected_jobs |= {"sign", "verify"}
+    assert set(jobs) == expected_jobs
+    for name, job in jobs.items():
+        granted = dict(job["permissions"])
+        if name in TOKEN_JOBS:
+            assert granted == TOKEN_JOBS[name], name
+        else:
+            assert granted == {"contents": "read"}, name
+    # Only the job that uploads runs in the protected environment.
+    assert [n for n, j in jobs.items() if "environment" in j] == ["publish"]
     for path in workflows(project):
         other = load_yaml(path)
         assert other["permissions"] == {}, path.name
         for name, job in other["jobs"].items():
             granted = dict(job.get("permissions") or {})
-            if (path.name, name) != ("publish.yml", "publish"):
-                assert "id-token" not in granted, f"{path.name}: {name}"
+            if path.name != "publish.yml":
                 assert set(granted.values()) <= {"read"}, f"{path.name}: {name}"
+
+
+def test_upload_waits_for_every_check(
+    project: Path, combination: dict[str, str]
+) -> None:
+    jobs = publish(project)["jobs"]
+    if combination["publishing_tool"] == "uv":
+        assert jobs["sign"]["needs"] == "build"
+        assert jobs["verify"]["needs"] == "sign"
+        assert set(jobs["publish"]["needs"]) == {"verify", "provenance"}
+    else:
+        assert set(jobs["publish"]["needs"]) == {"build", "provenance"}
+    assert jobs["provenance"]["needs"] == "build"
+    assert jobs["verify-release"]["needs"] == "publish"
+
+
+def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
+    jobs = publish(project)["jobs"]
+    uploaded = {
+        step["with"]["name"]: step["with"]["path"]
+        for job in jobs.values()
+        for step in steps_using(job, "actions/upload-artifact")
+    }
+    assert uploaded == {
+        name: path for name, path in DATA_ARTIFACTS.items() if name in uploaded
+    }
+    for name, job in jobs.items():
+        if "id-token" not in job["permissions"]:
+            continue
+        for step in steps_using(job, "actions/download-artifact"):
+            assert step["with"]["name"] in DATA_ARTIFACTS, f"{name}: {step}"
+        # What a token job checks out is a short list of the commit's files.
+        for step in steps_using(job, "actions/checkout"):
+            assert step["with"]["sparse-checkout-cone-mode"] is False
+            for path in str(step["with"]["sparse-checkout"]).split():
+                assert path.startswith(
+                    (".github/release-requirements/", ".github/scripts/")
+                )
+                assert (project / path).is_file(), path
+        for step in job["steps"]:
+            for line in str(step.get("run", "")).splitlines():
+                command = line.strip()
+                if command and not command.startswith("#"):
+                    assert command.startswith(TOKEN_JOB_COMMANDS), f"{name}: {line}"
+
+
+def test_every_install_requires_hashes_and_uv_is_verified(project: Path) -> None:
+    """No release job installs or runs a package whose sha256 was not pinned."""
+    jobs = publish(project)["jobs"]
+    text = (project / WORKFLOWS / "publish.yml").read_text()
+    assert "setup-uv" not in text, "setup-uv's download of uv is not hash-checked"
+    assert "uvx " not in text and "uv run" not in text and "uv tool" not in text
+    for name, job in jobs.items():
+        uv_installed = False
+        for step in job["steps"]:
+            for line in str(step.get("run", "")).splitlines():
+                words = line.split()
+                if "install" in words:
+                    assert "--require-hashes" in words, f"{name}: {line}"
+                    assert "--no-deps" in words and "--only-binary=:all:" in words
+                    requirement = words[words.index("--requirement") + 1]
+                    assert requirement.startswith(".github/release-requirements/")
+                    assert (project / requirement).is_file(), requirement
+                    uv_installed |= requirement.endswith("/uv.txt")
+                elif re.search(r"(^|\s)uv\s", line) or "pypi-attestations " in line:
+                    assert uv_installed, f"{name} runs uv before installing it: {line}"
 
 
 def test_every_permission_says_why(project: Path) -> None:
@@ -110,9 +203,9 @@ def test_checkouts_keep_no_credentials(project: Path) -> None:
 
 
 def test_release_jobs_use_no_cache(project: Path) -> None:
-    for job in publish(project)["jobs"].values():
-        for step in steps_using(job, "astral-sh/setup-uv"):
-            assert step["with"]["enable-cache"] is False
+    text = (project / WORKFLOWS / "publish.yml").read_text()
+    assert "actions/cache" not in text and "setup-uv" not in text
+    assert "enable-cache" not in text
 
 
 def test_trigger_follows_the_answer(project: Path, combination: dict[str, str]) -> None:
@@ -127,19 +220,42 @@ def test_publish_steps_follow_the_tool(
     project: Path, combination: dict[str, str]
 ) -> None:
     jobs = publish(project)["jobs"]
-    steps = jobs["publish"]["steps"]
-    runs = "\n".join(str(s.get("run", "")) for s in steps)
+    runs = "\n".join(
+        str(s.get("run", "")) for job in jobs.values() for s in job["steps"]
+    )
     action = steps_using(jobs["publish"], "pypa/gh-action-pypi-publish")
     if combination["publishing_tool"] == "pypa-action":
         assert len(action) == 1
+        # Attestations are on by default; a release must not depend on that.
+        assert action[0]["with"]["attestations"] is True
         assert "uv publish" not in runs
     else:
         assert not action
-        sign = runs.index("pypi-attestations==")
-        verify = runs.index("verify_attestations.py dist")
-        upload = runs.index("uv publish --trusted-publishing always")
-        assert sign < verify < upload
+        assert "pypi-attestations sign" in runs_of(jobs["sign"])
+        assert "verify_attestations.py dist dist/" in runs_of(jobs["verify"])
+        assert "uv publish --trusted-publishing always dist/*" in runs_of(
+            jobs["publish"]
+        )
+    # The job that uploads checks again what the build job checked.
+    for name in ("build", "publish"):
+        assert "check-dist.sh" in runs_of(jobs[name]), name
     assert "skip-existing" not in (project / WORKFLOWS / "publish.yml").read_text()
+
+
+def runs_of(job: Any) -> str:
+    return "\n".join(str(s.get("run", "")) for s in job["steps"])
+
+
+def test_build_provenance_follows_the_answer(renders: Any) -> None:
+    for tool_answer in ("pypa-action", "uv"):
+        on = publish(renders({"publishing_tool": tool_answer}))["jobs"]
+        (attest,) = steps_using(on["provenance"], "actions/attest-build-provenance")
+        assert attest["with"]["subject-path"] == "dist/*"
+        off = publish(
+            renders({"publishing_tool": tool_answer, "build_provenance": False})
+        )["jobs"]
+        assert "provenance" not in off
+        assert "provenance" not in off["publish"]["needs"]
 
 
 def test_both_tools_share_the_build_job(renders: Any) -> None:
@@ -172,30 +288,19 @@ def test_dependabot_updates_actions_and_uv_with_a_cooldown(project: Path) -> Non
         assert update["groups"]
 
 
-def test_release_and_ci_builds_resolve_as_of_the_templates_cutoff(
-    project: Path,
-) -> None:
+def test_ci_resolves_as_of_the_templates_cutoff(project: Path) -> None:
     cutoff = copier_config()["resolution_cutoff"]["default"]
-    assert publish(project)["env"]["UV_EXCLUDE_NEWER"] == cutoff
     ci = load_yaml(project / WORKFLOWS / "ci.yml")
     assert ci["jobs"]["build"]["env"]["UV_EXCLUDE_NEWER"] == cutoff
 
 
-def test_verification_script_is_shipped_only_where_a_job_runs_it(
-    project: Path, combination: dict[str, str]
-) -> None:
-    jobs = publish(project)["jobs"]
-    shipped = any(
-        s.get("with", {}).get("name") == "verify-script"
-        for s in steps_using(jobs["build"], "actions/upload-artifact")
-    )
-    used = [
-        job
-        for job in jobs.values()
-        if any(
-            s.get("with", {}).get("name") == "verify-script"
-            for s in steps_using(job, "actions/download-artifact")
-        )
+def test_release_build_uses_only_the_hash_pinned_backend(project: Path) -> None:
+    (build,) = [
+        s
+        for s in publish(project)["jobs"]["build"]["steps"]
+        if "uv build" in s.get("run", "")
     ]
-    assert shipped == bool(used)
-    assert shipped == (combination["publishing_tool"] == "uv" or "verify" in jobs)
+    words = build["run"].split()
+    assert "--require-hashes" in words and "--force-pep517" in words
+    constraints = words[words.index("--build-constraints") + 1]
+    assert (project / constraints).is_file()
