@@ -57,7 +57,11 @@ class Pinned:
 
 def load_facts() -> dict[str, object]:
     config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
-    return {name: config[name]["default"] for name in config if not name[0] == "_"}
+    return {
+        name: value.get("default")
+        for name, value in config.items()
+        if not name.startswith("_") and isinstance(value, dict)
+    }
 
 
 def script_dependencies() -> tuple[str, ...]:
@@ -128,7 +132,8 @@ def recorded(path: Path) -> tuple[tuple[str, ...], str] | None:
     """The inputs and cutoff a file says it was made from, if it exists."""
     if not path.is_file():
         return None
-    inputs, cutoff = (), ""
+    inputs: tuple[str, ...] = ()
+    cutoff = ""
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith(INPUTS):
             inputs = tuple(line.removeprefix(INPUTS).split("; "))

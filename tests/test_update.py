@@ -355,7 +355,10 @@ def test_edit_on_lines_the_template_changed_is_an_inline_conflict(
     # Everything else merged: the other pins of publish.yml and ci.yml arrived.
     ci = (project / ".github/workflows/ci.yml").read_text()
     assert not any(marker in ci for marker in CONFLICT_MARKERS)
-    assert f"actions/download-artifact@{action_pins()['actions/download-artifact']}" in text
+    assert (
+        f"actions/download-artifact@{action_pins()['actions/download-artifact']}"
+        in text
+    )
     assert "## Hacking" in (project / "README.md").read_text()
     assert answers(project)["_commit"] == NEWEST
 
@@ -380,37 +383,62 @@ def test_dirty_working_tree_is_refused_and_nothing_changes(
 # --- The real releases of this repository -------------------------------------------
 
 
-def released_tags() -> list[str]:
-    listed = run("git", "tag", "--list", "v*", cwd=REPO, check=False).stdout
-    return sorted(listed.split(), key=lambda t: tuple(map(int, re.findall(r"\d+", t))))
+# Before this repository had tags, users copied main as of this commit, which
+# CHANGELOG.md describes as 0.1.0. The tests tag it v0.1.0 in a clone.
+FIRST_RELEASE = ("v0.1.0", "580fd9a8882e1c8b366d7a232e2dcb44ff9b4a25")
 
 
-@pytest.mark.parametrize(
-    "tag",
-    released_tags()
-    or [
-        pytest.param(
-            "", marks=pytest.mark.skip(reason="this repository has no v* tag yet")
-        )
-    ],
-)
-def test_every_real_release_updates_to_the_working_tree(
-    tag: str, tmp_path: Path
-) -> None:
-    """Each tag of this repository updates cleanly to the working tree."""
-    template = tmp_path / "template"
-    run("git", "clone", "--quiet", "--no-hardlinks", REPO, template)
-    git(template, "rm", "-r", "--quiet", "--cached", ".")
-    for path in list(template.iterdir()):
+def version_key(tag: str) -> tuple[int, ...]:
+    return tuple(map(int, re.findall(r"\d+", tag)))
+
+
+def released_tags() -> dict[str, str]:
+    """Every release users may have copied: tag -> commit, oldest first."""
+    listed = run(
+        "git",
+        "tag",
+        "--list",
+        "v*",
+        "--format=%(refname:short) %(objectname)",
+        cwd=REPO,
+        check=False,
+    ).stdout
+    tags = dict(line.split() for line in listed.splitlines())
+    tags.setdefault(*FIRST_RELEASE)
+    return dict(sorted(tags.items(), key=lambda item: version_key(item[0])))
+
+
+def template_with_releases(dst: Path) -> tuple[Path, str]:
+    """A clone of this repository with every release tagged and the working
+    tree committed on top as the next release; (clone, that release's tag)."""
+    run("git", "clone", "--quiet", "--no-hardlinks", REPO, dst)
+    for tag, commit in released_tags().items():
+        if git(dst, "cat-file", "-t", commit).strip() != "commit":
+            pytest.skip(f"commit {commit} of release {tag} is not in this clone")
+        git(dst, "tag", "--force", tag, commit)
+    git(dst, "rm", "-r", "--quiet", "--cached", ".")
+    for path in list(dst.iterdir()):
         if path.name != ".git":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-    working_tree_copy(template)
+    working_tree_copy(dst)
     *_, latest = released_tags()
-    major, minor, patch = (int(n) for n in re.findall(r"\d+", latest)[:3])
-    newest = f"v{major}.{minor}.{patch + 1}"
-    commit_and_tag(template, newest)
+    major, minor = version_key(latest)[:2]
+    newest = f"v{major}.{minor + 1}.0"
+    commit_and_tag(dst, newest)
+    return dst, newest
 
-    project = copy_project(template, tmp_path / "pkg", tag)
+
+@pytest.mark.parametrize("tag", list(released_tags()))
+@pytest.mark.parametrize("publishing_tool", ["pypa-action", "uv"])
+def test_every_real_release_updates_to_the_working_tree(
+    tag: str, publishing_tool: str, tmp_path: Path
+) -> None:
+    """A project made from each release, with its own edits, updates cleanly
+    to the working tree and gets everything new."""
+    template, newest = template_with_releases(tmp_path / "template")
+    project = copy_project(
+        template, tmp_path / "pkg", tag, {"publishing_tool": publishing_tool}
+    )
     make_user_edits(project)
     update(project)
 
@@ -419,6 +447,15 @@ def test_every_real_release_updates_to_the_working_tree(
     current = {f"{a}@{p}" for a, p in action_pins().items()}
     assert all_pins(project) <= current
     assert_user_edits_kept(project)
+    # What this version renders arrived whole: a fresh copy of it, with the
+    # same answers and edits, is what the update made.
+    fresh = copy_project(
+        template, tmp_path / "fresh", newest, {"publishing_tool": publishing_tool}
+    )
+    make_user_edits(fresh)
+    assert snapshot(project) == snapshot(fresh) | {
+        ".copier-answers.yml": snapshot(project)[".copier-answers.yml"]
+    }
 
 
 # --- The migration script on its own ------------------------------------------------
