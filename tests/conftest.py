@@ -312,7 +312,10 @@ class Job:
         github_path = self.runner_temp / "github_path"
         github_path.parent.mkdir(parents=True, exist_ok=True)
         github_path.write_text("")
-        path = os.pathsep.join([*self.path, f"{BIN}", os.environ["PATH"]])
+        # The runner's own Python and pip, not the test environment's: a job
+        # has only what it installs.
+        system = [p for p in os.environ["PATH"].split(os.pathsep) if p != str(BIN)]
+        path = os.pathsep.join([*self.path, *system])
         return {
             "RUNNER_TEMP": str(self.runner_temp),
             "GITHUB_PATH": str(github_path),
@@ -354,8 +357,7 @@ class Builds:
     def job(self, project: Path) -> Job:
         if project not in self._done:
             checkout = git_repository(project, self.root / project.name)
-            # One scratch folder for every build: its tools are installed once.
-            job = Job(checkout, self.root / "runner-temp", "v0.1.0")
+            job = Job(checkout, self.root / f"{project.name}-temp", "v0.1.0")
             job.run_all(
                 job_run_steps(checkout / ".github/workflows/publish.yml", "build")
             )

@@ -13,7 +13,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import REPO, Job, copier_config, job_run_steps, run
+from conftest import REPO, Job, Step, copier_config, job_run_steps
 
 sys.path.insert(0, str(REPO / "hooks"))
 import pin_requirements
@@ -117,22 +117,22 @@ def install_step(project: Path, job: str) -> Any:
     return step
 
 
-def tamper(path: Path, pip: Path, dest: Path) -> str:
-    """Alter, in a requirements file, the one hash pip will check on this
-    machine: that of the first package's file for this platform. Return the
-    package's name."""
+def tamper(path: Path, scratch: Path) -> str:
+    """Alter, in a requirements file, the one hash the install will check on
+    this machine: that of the first package's file for this platform. Return
+    the package's name."""
     text = path.read_text()
     first = next(iter(pins(text)))
-    run(
-        pip,
+    dest = scratch / "download"
+    dest.mkdir(parents=True)
+    download = Step(
         "download",
-        "--quiet",
-        "--no-deps",
-        "--only-binary=:all:",
-        "--dest",
-        dest,
-        first,
+        "python3 -m pip download --quiet --disable-pip-version-check --no-deps "
+        f"--only-binary=:all: --dest . '{first}'",
+        {},
     )
+    done = Job(dest, scratch / "temp", "v0.1.0").run(download)
+    assert done.returncode == 0, done.stderr
     (downloaded,) = dest.iterdir()
     digest = hashlib.sha256(downloaded.read_bytes()).hexdigest()
     assert digest in text, f"{downloaded.name} is not among {first}'s hashes"
@@ -156,11 +156,7 @@ def test_install_with_one_hash_altered_is_refused(
     assert installed.returncode == 0, installed.stderr
     assert (tmp_path / "runner/release-tools/bin/pypi-attestations").is_file()
 
-    package = tamper(
-        workdir / RELEASE_REQUIREMENTS / pinned,
-        tmp_path / "runner/release-tools/bin/pip",
-        tmp_path / "download",
-    )
+    package = tamper(workdir / RELEASE_REQUIREMENTS / pinned, tmp_path / "pip")
     refused = Job(workdir, tmp_path / "again", "v0.1.0").run(step)
     assert refused.returncode != 0
     said = (refused.stdout + refused.stderr).lower()

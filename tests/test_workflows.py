@@ -79,9 +79,10 @@ DATA_ARTIFACTS = {"dist": "dist/", "attestations": "dist/*.publish.attestation"}
 # Every command a token job's shell steps may start: the runner's Python, the
 # hash-checked installs, the released commit's check script, signing and upload.
 TOKEN_JOB_COMMANDS = (
-    'python3 -m venv "${RUNNER_TEMP}/release-tools"',
-    '"${RUNNER_TEMP}/release-tools/bin/pip" install ',
-    '"${RUNNER_TEMP}/release-tools/bin/uv" pip install ',
+    'python3 -m pip install --quiet --target "${RUNNER_TEMP}/uv" ',
+    'echo "${RUNNER_TEMP}/uv/bin" >> "${GITHUB_PATH}"',
+    '"${RUNNER_TEMP}/uv/bin/uv" venv --quiet "${RUNNER_TEMP}/release-tools"',
+    '"${RUNNER_TEMP}/uv/bin/uv" pip install ',
     'echo "${RUNNER_TEMP}/release-tools/bin" >> "${GITHUB_PATH}"',
     "bash .github/scripts/check-dist.sh ",
     "pypi-attestations sign dist/",

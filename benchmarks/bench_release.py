@@ -1,0 +1,232 @@
+"""Time the release jobs' shell steps, hardened design next to the first release's.
+
+Renders the same project (publishing_tool=uv, the flow with the most steps)
+from the template's first release (v0.1.0, main at 580fd9a) and from the
+working tree, and runs each publish workflow's jobs in order, as GitHub would
+run them one after another, with fresh uv and pip caches each time (a release
+uses no cache, so every package is downloaded, as on a runner).
+
+What cannot run here is replaced by a stand-in, the same for both designs:
+
+- checkout, artifact upload/download and the provenance action: nothing (the
+  jobs share one folder);
+- astral-sh/setup-uv (v0.1.0): `pip install --target DIR uv==<version>`, the
+  same download as the hardened design's, without the hash check;
+- `pypi-attestations sign` (needs GitHub's OIDC token): the same program,
+  installed the same way, asked for `--help`, then an empty attestation is
+  written beside each file;
+- the verification (needs a real Sigstore attestation): the job's own command,
+  on the real signed sdist of ../shared/fixtures/attestations, with the identity
+  that signed it and Sigstore's bundled trust root (--offline);
+- `uv publish` (needs PyPI): not run.
+
+    uv run python benchmarks/bench_release.py [--runs N]
+
+The hardening's budget: at most 20% more wall time than v0.1.0's design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from test_update import (  # noqa: E402 - the tests' release builder
+    copy_project,
+    template_with_releases,
+)
+
+from conftest import (  # noqa: E402 - the tests' workflow runner
+    GIT_IDENTITY,
+    LOCAL_UV,
+    SHARED,
+    STEP_SHELL,
+    git_repository,
+    load_yaml,
+)
+
+BUDGET = 1.20
+FIXTURES = SHARED / "fixtures" / "attestations"
+SIGNED = "pypi_attestations-0.0.19.tar.gz"
+SIGNED_BY = [
+    "--package",
+    "pypi-attestations",
+    "--repository",
+    "trailofbits/pypi-attestations",
+    "--workflow",
+    "release.yml",
+    "--offline",
+]
+
+
+class Runner:
+    """Runs one design's jobs in order with GitHub's step environment."""
+
+    def __init__(self, checkout: Path, scratch: Path) -> None:
+        self.checkout = checkout
+        self.scratch = scratch
+        self.path: list[str] = []
+        self.env = {
+            **os.environ,
+            **GIT_IDENTITY,
+            **LOCAL_UV,
+            "UV_CACHE_DIR": str(scratch / "uv-cache"),
+            "PIP_CACHE_DIR": str(scratch / "pip-cache"),
+            "GITHUB_REF_NAME": "v0.1.0",
+        }
+        self.env.pop("VIRTUAL_ENV", None)
+        # The runner's own Python and pip, not this environment's.
+        here = str(Path(sys.executable).parent)
+        self.env["PATH"] = os.pathsep.join(
+            p for p in self.env["PATH"].split(os.pathsep) if p != here
+        )
+        self.fixture_dist = scratch / "signed" / "dist"
+        self.fixture_dist.mkdir(parents=True)
+        for name in (SIGNED, f"{SIGNED}.publish.attestation"):
+            shutil.copy(FIXTURES / name, self.fixture_dist / name)
+
+    def shell(self, script: str, cwd: Path, extra: dict[str, str]) -> None:
+        github_path = self.scratch / "github_path"
+        github_path.write_text("")
+        env = {
+            **self.env,
+            **extra,
+            "RUNNER_TEMP": str(self.scratch / "runner-temp"),
+            "GITHUB_PATH": str(github_path),
+            "PATH": os.pathsep.join([*self.path, self.env["PATH"]]),
+        }
+        done = subprocess.run(
+            [*STEP_SHELL, script], cwd=cwd, env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"step failed:\n{script}\n{done.stdout}\n{done.stderr}")
+        added = [line for line in github_path.read_text().splitlines() if line]
+        self.path = list(reversed(added)) + self.path
+
+    def setup_uv(self, version: str) -> None:
+        target = self.scratch / "runner-temp" / "setup-uv"
+        self.shell(
+            "python3 -m pip install --quiet --disable-pip-version-check "
+            f'--target "{target}" uv=={version} '
+            f'&& echo "{target}/bin" >> "$GITHUB_PATH"',
+            self.checkout,
+            {},
+        )
+
+    def step(self, step: Any, env: dict[str, str]) -> None:
+        uses = str(step.get("uses", ""))
+        if uses.startswith("astral-sh/setup-uv@"):
+            self.setup_uv(str(step["with"]["version"]))
+            return
+        script = str(step.get("run", ""))
+        if not script or "uv publish" in script:
+            return
+        cwd = self.checkout
+        if "pypi-attestations" in script and " sign " in script:
+            # Signing needs GitHub's OIDC token: run the signer, sign nothing.
+            program = script.split(" sign ")[0]
+            script = (
+                f"{program} --help > /dev/null\n"
+                "for f in dist/*.tar.gz dist/*.whl; do "
+                ': > "$f.publish.attestation"; done'
+            )
+        elif "verify_attestations.py dist" in script:
+            script = script.replace("dist dist/", "dist dist/ " + " ".join(SIGNED_BY))
+            cwd = self.fixture_dist.parent
+            shutil.copytree(
+                self.checkout / "scripts", cwd / "scripts", dirs_exist_ok=True
+            )
+            if (self.checkout / "pyproject.toml").exists():
+                shutil.copy(self.checkout / "pyproject.toml", cwd)
+            if (self.checkout / ".github").exists():
+                shutil.copytree(
+                    self.checkout / ".github", cwd / ".github", dirs_exist_ok=True
+                )
+        self.shell(script, cwd, {k: str(v) for k, v in env.items()})
+
+    def jobs(self) -> Iterator[tuple[str, list[Any], dict[str, str]]]:
+        workflow = load_yaml(self.checkout / ".github/workflows/publish.yml")
+        top = dict(workflow.get("env") or {})
+        for name, job in workflow["jobs"].items():
+            if "verify_attestations.py release" in str(job["steps"]):
+                continue  # verifies the release on PyPI
+            yield name, list(job["steps"]), {**top, **dict(job.get("env") or {})}
+
+
+def run_design(project: Path, scratch: Path) -> dict[str, float]:
+    """Seconds per job for one release of `project`."""
+    files = scratch / "files"
+    shutil.copytree(project, files, ignore=shutil.ignore_patterns(".git"))
+    checkout = git_repository(files, scratch / "checkout")
+    times: dict[str, float] = {}
+    runner = Runner(checkout, scratch)
+    for name, steps, env in runner.jobs():
+        runner.path = []  # each job runs on a fresh runner
+        shutil.rmtree(scratch / "runner-temp", ignore_errors=True)
+        (scratch / "runner-temp").mkdir()
+        start = time.perf_counter()
+        for step in steps:
+            runner.step(step, env)
+        times[name] = time.perf_counter() - start
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    if not FIXTURES.is_dir():
+        print(f"{FIXTURES} is absent: the verify stand-in needs the real fixtures")
+        return 2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        template, newest = template_with_releases(root / "template")
+        answers = {"publishing_tool": "uv", "distribution_name": "bench-pkg"}
+        designs = {
+            "v0.1.0 (setup-uv, uvx, uv run --script)": copy_project(
+                template, root / "old", "v0.1.0", answers
+            ),
+            f"{newest} (hash-pinned, sign/verify/upload)": copy_project(
+                template, root / "new", newest, answers
+            ),
+        }
+        totals: dict[str, list[float]] = {name: [] for name in designs}
+        per_job: dict[str, dict[str, list[float]]] = {name: {} for name in designs}
+        for run in range(options.runs):
+            for name, project in designs.items():
+                scratch = root / f"run{run}-{len(totals[name])}-{abs(hash(name))}"
+                times = run_design(project, scratch)
+                totals[name].append(sum(times.values()))
+                for job, seconds in times.items():
+                    per_job[name].setdefault(job, []).append(seconds)
+                shutil.rmtree(scratch)
+
+    print(f"Release jobs' shell steps, fresh caches, median of {options.runs} runs:")
+    medians = {name: statistics.median(values) for name, values in totals.items()}
+    for name, median in medians.items():
+        jobs = ", ".join(
+            f"{job} {statistics.median(values):.1f} s"
+            for job, values in per_job[name].items()
+        )
+        print(f"  {name}: {median:.1f} s ({jobs})")
+    old, new = medians.values()
+    ratio = new / old
+    verdict = "within" if ratio <= BUDGET else "OVER"
+    print(f"ratio new/old: {ratio:.2f} ({verdict} the {BUDGET:.2f} budget)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
