@@ -79,7 +79,8 @@ DATA_ARTIFACTS = {"dist": "dist/", "attestations": "dist/*.publish.attestation"}
 # Every command a token job's shell steps may start: the runner's Python, the
 # hash-checked installs, the released commit's check script, signing and upload.
 TOKEN_JOB_COMMANDS = (
-    'python3 -m pip install --quiet --target "${RUNNER_TEMP}/uv" ',
+    "python3 -m pip install --quiet --disable-pip-version-check"
+    ' --target "${RUNNER_TEMP}/uv" ',
     'echo "${RUNNER_TEMP}/uv/bin" >> "${GITHUB_PATH}"',
     '"${RUNNER_TEMP}/uv/bin/uv" venv --quiet "${RUNNER_TEMP}/release-tools"',
     '"${RUNNER_TEMP}/uv/bin/uv" pip install ',
@@ -96,7 +97,7 @@ def test_permissions_are_least_privilege(
     workflow = publish(project)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    expected_jobs = {"build", "provenance", "publish", "verify-release"}
+    expected_jobs = {"build", "rebuild", "provenance", "publish", "verify-release"}
     if combination["publishing_tool"] == "uv":
         expected_jobs |= {"sign", "verify"}
     assert set(jobs) == expected_jobs
@@ -124,10 +125,10 @@ def test_upload_waits_for_every_check(
     if combination["publishing_tool"] == "uv":
         assert jobs["sign"]["needs"] == "build"
         assert jobs["verify"]["needs"] == "sign"
-        assert set(jobs["publish"]["needs"]) == {"verify", "provenance"}
+        assert set(jobs["publish"]["needs"]) == {"verify", "rebuild", "provenance"}
     else:
-        assert set(jobs["publish"]["needs"]) == {"build", "provenance"}
-    assert jobs["provenance"]["needs"] == "build"
+        assert set(jobs["publish"]["needs"]) == {"build", "rebuild", "provenance"}
+    assert jobs["provenance"]["needs"] == jobs["rebuild"]["needs"] == "build"
     assert jobs["verify-release"]["needs"] == "publish"
 
 
@@ -259,10 +260,22 @@ def test_build_provenance_follows_the_answer(renders: Any) -> None:
         assert "provenance" not in off["publish"]["needs"]
 
 
-def test_both_tools_share_the_build_job(renders: Any) -> None:
-    a = publish(renders({"publishing_tool": "pypa-action"}))["jobs"]["build"]
-    b = publish(renders({"publishing_tool": "uv"}))["jobs"]["build"]
-    assert a == b
+def test_both_tools_share_the_build_jobs(renders: Any) -> None:
+    a = publish(renders({"publishing_tool": "pypa-action"}))["jobs"]
+    b = publish(renders({"publishing_tool": "uv"}))["jobs"]
+    for name in ("build", "rebuild", "provenance"):
+        assert a[name] == b[name], name
+
+
+def test_rebuild_is_an_independent_build_with_the_same_tools(project: Path) -> None:
+    jobs = publish(project)["jobs"]
+    build = [s for s in jobs["build"]["steps"] if "uv build" in s.get("run", "")]
+    rebuild = [s for s in jobs["rebuild"]["steps"] if "uv build" in s.get("run", "")]
+    assert build == rebuild
+    # Its own checkout, not the build job's files; only the result is compared.
+    (fetch,) = steps_using(jobs["rebuild"], "actions/download-artifact")
+    assert fetch["with"]["path"] == "built/"
+    assert "compare-dist.sh built dist" in runs_of(jobs["rebuild"])
 
 
 def test_tools_run_through_uvx_are_pinned(project: Path) -> None:
