@@ -100,7 +100,7 @@ def reason_to_skip(repo: Path, templates: Sequence[str]) -> str | None:
         return f"not made from this template (no {ANSWERS_FILE})"
     try:
         source = str(read_answers(repo).get("_src_path", ""))
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any unreadable file is reported
         return f"unreadable {ANSWERS_FILE}: {first_line(str(error))}"
     if not same_source(source, templates):
         return f"not made from this template (made from {source or 'unknown'})"

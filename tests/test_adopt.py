@@ -39,6 +39,7 @@ ADDED = {
     ".github/dependabot.yml",
     ".github/workflows/publish.yml",
     ".github/scripts/check-dist.sh",
+    ".github/scripts/compare-dist.sh",
     *(
         f".github/release-requirements/{name}.txt"
         for name in ("uv", "twine", "sign", "verify", "build-constraints")
@@ -121,10 +122,16 @@ def test_answers_come_from_the_package(
         assert unused not in answers
     project = load_toml(repo / "pyproject.toml")["project"]
     assert answers["distribution_name"] == project["name"]
-    script = (repo / "scripts/verify_attestations.py").read_text()
+    # The package's own pyproject.toml is not written: the workflow passes
+    # the verification script the identity.
+    workflow = (repo / ".github/workflows/publish.yml").read_text()
     expected = PACKAGES[sdist]
-    assert f'DEFAULT_PACKAGE = "{expected["distribution_name"]}"' in script
-    assert f'DEFAULT_REPOSITORY = "{expected["github_repository"]}"' in script
+    calls = re.findall(r"verify_attestations\.py (?:dist|release) .*", workflow)
+    assert calls
+    for call in calls:
+        assert f'--package "{expected["distribution_name"]}"' in call
+        assert f'--repository "{expected["github_repository"]}"' in call
+        assert '--workflow "publish.yml"' in call
 
 
 def test_publishing_files_pass_the_fresh_copy_checks(

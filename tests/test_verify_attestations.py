@@ -31,7 +31,7 @@ from packaging.pylock import Pylock
 from packaging.requirements import Requirement
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
-from conftest import import_script, run, shared_or_skip, tool
+from conftest import REPO, import_script, run, shared_or_skip, tool
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
@@ -40,6 +40,11 @@ REAL = "trailofbits/pypi-attestations"
 ANSWERS = {"distribution_name": "pypi-attestations", "github_repository": REAL}
 # The fixtures' real workflow, and the trust root bundled with sigstore.
 ARGS = ["--workflow", "release.yml", "--offline"]
+ODD_IDENTITY = {
+    "distribution_name": "Acme.Widget_Tools",
+    "github_repository": "Acme-Corp/widget.tools",
+    "environment": "Release Env",
+}
 SIGNED_BY = f"signed by {REAL}, release.yml @ refs/tags/v0.0.19"
 
 
@@ -79,12 +84,15 @@ class Outcome:
 @pytest.fixture
 def cli(
     verify: ModuleType,
+    script: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Outcome]:
     """Run the script's main() in this process, as a user would see it."""
     # Retry at once: the waits are for a real index catching up.
     monkeypatch.setattr(verify, "RETRY_DELAYS", (0.0, 0.0))
+    # In the project, as the workflow runs it: pyproject.toml gives the identity.
+    monkeypatch.chdir(script.parent.parent)
 
     def call(*argv: str | Path) -> Outcome:
         capsys.readouterr()
@@ -113,24 +121,50 @@ def dist(tmp_path: Path, fixtures: Path) -> Path:
     )
 
 
-def test_identity_comes_from_the_answers_in_one_block(renders: Any) -> None:
-    answers = {
-        "distribution_name": "Acme.Widget_Tools",
-        "github_repository": "Acme-Corp/widget.tools",
-        "environment": "Release Env",
-    }
-    text = (renders(answers) / "scripts/verify_attestations.py").read_text()
-    constants = dict(re.findall(r"^(DEFAULT_[A-Z]+) = (.*)$", text, re.M))
-    assert constants == {
-        "DEFAULT_PACKAGE": '"acme-widget-tools"',
-        "DEFAULT_REPOSITORY": '"Acme-Corp/widget.tools"',
-        "DEFAULT_WORKFLOW": '"publish.yml"',
-        "DEFAULT_ENVIRONMENT": '"Release Env"',
-    }
-    # Outside that block the file is the same for every project.
-    other = (renders(ANSWERS) / "scripts/verify_attestations.py").read_text()
-    strip = re.compile(r"^DEFAULT_[A-Z]+ = .*$", re.M)
-    assert strip.sub("", text) == strip.sub("", other)
+def test_script_is_the_same_file_in_every_project(renders: Any) -> None:
+    # copier update replaces it whole: no answer is rendered into its text.
+    template = (REPO / "template/scripts/verify_attestations.py").read_bytes()
+    for answers in (ANSWERS, ODD_IDENTITY, {"adopt_existing": True}):
+        rendered = renders(answers) / "scripts/verify_attestations.py"
+        assert rendered.read_bytes() == template, answers
+
+
+def test_identity_comes_from_pyproject(
+    renders: Any, verify: ModuleType, tmp_path: Path
+) -> None:
+    project = renders(ODD_IDENTITY)
+    args = verify.parser().parse_args(
+        ["dist", "--pyproject", str(project / "pyproject.toml")]
+    )
+    assert verify.identity_from(args) == verify.Identity(
+        "Acme-Corp/widget.tools", "publish.yml", "Release Env"
+    )
+    assert args.package == "acme-widget-tools"
+    # A flag wins over the file.
+    args = verify.parser().parse_args(
+        ["dist", "--pyproject", str(project / "pyproject.toml"), "--environment", ""]
+    )
+    assert verify.identity_from(args).environment == ""
+
+
+def test_without_pyproject_every_flag_is_asked_for_in_one_line(
+    script: Path, tmp_path: Path
+) -> None:
+    result = run(sys.executable, script, "dist", cwd=tmp_path, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: no expected --package, --repository, --workflow, --environment: "
+        "pass them, or run where pyproject.toml declares them ([project] name, "
+        "[tool.verify-attestations])\n"
+    )
+    bad = tmp_path / "pyproject.toml"
+    bad.write_text("[tool.verify-attestations]\nrepository = 1\n")
+    result = run(sys.executable, script, "dist", cwd=tmp_path, check=False)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: pyproject.toml: repository must be a string\n",
+    )
 
 
 def test_pep723_metadata_pins_what_the_tests_run(script: Path) -> None:
@@ -183,7 +217,7 @@ def test_help_is_honest_about_the_environment(script: Path) -> None:
 
 
 def test_real_sdist_verifies_end_to_end(script: Path, dist: Path) -> None:
-    result = run(sys.executable, script, "dist", dist, *ARGS)
+    result = run(sys.executable, script, "dist", dist, *ARGS, cwd=script.parent.parent)
     lines = result.stdout.splitlines()
     assert lines[1] == f"OK {SDIST}: {SIGNED_BY} (PyPI publish attestation)"
     assert "Environment pypi: NOT checked" in result.stdout
@@ -195,7 +229,15 @@ def test_tampered_copy_fails_end_to_end(script: Path, dist: Path) -> None:
     data = bytearray((dist / SDIST).read_bytes())
     data[1000] ^= 0x01
     (dist / SDIST).write_bytes(data)
-    result = run(sys.executable, script, "dist", dist, *ARGS, check=False)
+    result = run(
+        sys.executable,
+        script,
+        "dist",
+        dist,
+        *ARGS,
+        check=False,
+        cwd=script.parent.parent,
+    )
     assert result.returncode == 1
     assert f"FAIL {SDIST}: the file's sha256 differs from the one that was signed" in (
         result.stdout
@@ -394,7 +436,14 @@ def test_usage_errors_never_show_a_traceback(script: Path, tmp_path: Path) -> No
         ("nonsense",): "invalid choice: 'nonsense'",
     }
     for argv, message in cases.items():
-        result = run(sys.executable, script, *argv, "--offline", check=False)
+        result = run(
+            sys.executable,
+            script,
+            *argv,
+            "--offline",
+            check=False,
+            cwd=script.parent.parent,
+        )
         assert result.returncode == 2, argv
         assert "Traceback" not in result.stderr
         # One line, after argparse's usage lines.
@@ -530,7 +579,12 @@ def published(index: FakeIndex, fixtures: Path) -> FakeIndex:
 
 
 def test_release_verifies_end_to_end(script: Path, published: FakeIndex) -> None:
-    result = run(sys.executable, script, *release_args(published, "--environment", ""))
+    result = run(
+        sys.executable,
+        script,
+        *release_args(published, "--environment", ""),
+        cwd=script.parent.parent,
+    )
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Verifying pypi-attestations 0.0.19 against ")
     assert lines[1] == (

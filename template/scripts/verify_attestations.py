@@ -32,6 +32,12 @@ verifying). So `dist` cannot check the environment and says so; `release`
 checks it against the publisher the index recorded in the provenance, which
 is the environment the index's trusted publisher required at upload time.
 
+The expected identity (package, repository, workflow, environment) is read
+from the project's pyproject.toml: the package from `[project] name`, the rest
+from `[tool.verify-attestations]`, which the template writes from its answers.
+Flags override each; a consumer without the project's files passes them all.
+This file is the same in every project made from the template.
+
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
 (or a --pylock file names another identity), 2 a usage, network or index
 error (the index may not list a new release yet: try again).
@@ -79,15 +85,6 @@ if TYPE_CHECKING:
     from cryptography.x509 import Certificate
     from pypi_simple import DistributionPackage, PyPISimple
 
-# --- The expected identity, from the project's Copier answers -----------------
-# (`copier update` rewrites this block; everything below is the same for every
-# project.)
-
-DEFAULT_PACKAGE = {{ package_name | tojson }}
-DEFAULT_REPOSITORY = {{ github_repository | tojson }}
-DEFAULT_WORKFLOW = {{ publish_workflow | tojson }}
-DEFAULT_ENVIRONMENT = {{ environment | tojson }}
-{% raw %}
 # --- Models --------------------------------------------------------------------
 
 ATTESTATION_SUFFIX = ".publish.attestation"
@@ -846,6 +843,9 @@ def render_json(report: Report) -> str:
 
 REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 WORKFLOW = re.compile(r"[^/@]+\.ya?ml")
+# Where a project declares the identity its releases must carry.
+PYPROJECT = "pyproject.toml"
+TOOL_TABLE = "verify-attestations"
 
 
 def positive(text: str) -> float:
@@ -864,31 +864,38 @@ def count(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    expected = common.add_argument_group("expected identity (from the Copier answers)")
+    expected = common.add_argument_group(
+        "expected identity",
+        f"Each defaults to the project's {PYPROJECT} ([project] name and "
+        f"[tool.{TOOL_TABLE}]); a flag wins over the file.",
+    )
     expected.add_argument(
         "--repository",
-        default=DEFAULT_REPOSITORY,
         metavar="OWNER/NAME",
-        help="GitHub repository that must have signed (default: %(default)s)",
+        help="GitHub repository that must have signed",
     )
     expected.add_argument(
         "--workflow",
-        default=DEFAULT_WORKFLOW,
         metavar="FILE",
-        help="workflow file name under .github/workflows/ (default: %(default)s)",
+        help="workflow file name under .github/workflows/",
     )
     expected.add_argument(
         "--environment",
-        default=DEFAULT_ENVIRONMENT,
         metavar="NAME",
         help="GitHub environment of the trusted publisher, '' for none; checked "
-        "only by `release`, against the index (default: %(default)s)",
+        "only by `release`, against the index",
     )
     expected.add_argument(
         "--package",
-        default=DEFAULT_PACKAGE,
         metavar="NAME",
-        help="distribution name the files must belong to (default: %(default)s)",
+        help="distribution name the files must belong to",
+    )
+    expected.add_argument(
+        "--pyproject",
+        type=Path,
+        default=Path(PYPROJECT),
+        metavar="FILE",
+        help="where the defaults are read (default: %(default)s)",
     )
     options = common.add_argument_group("options")
     options.add_argument(
@@ -981,7 +988,46 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def project_defaults(path: Path) -> dict[str, str]:
+    """The expected identity the project declares in its pyproject.toml.
+
+    Missing keys (or a missing file, for a consumer who passes every flag) are
+    left out; a file that is there but unreadable is a usage error.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    table = data.get("tool", {}).get(TOOL_TABLE, {})
+    project = data.get("project", {})
+    if not isinstance(table, dict) or not isinstance(project, dict):
+        raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
+    found = {key: table.get(key) for key in ("repository", "workflow", "environment")}
+    found["package"] = project.get("name")
+    for key, value in found.items():
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f"{path}: {key} must be a string")
+    return {key: value for key, value in found.items() if value is not None}
+
+
 def identity_from(args: argparse.Namespace) -> Identity:
+    defaults = project_defaults(args.pyproject)
+    for key in ("repository", "workflow", "environment", "package"):
+        if getattr(args, key) is None:
+            setattr(args, key, defaults.get(key))
+    missing = [
+        f"--{key}"
+        for key in ("package", "repository", "workflow", "environment")
+        if getattr(args, key) is None
+    ]
+    if missing:
+        raise UsageError(
+            f"no expected {', '.join(missing)}: pass them, or run where "
+            f"{args.pyproject} declares them ([project] name, "
+            f"[tool.{TOOL_TABLE}])"
+        )
     if not REPOSITORY.fullmatch(args.repository):
         raise UsageError(f"--repository {args.repository!r} is not OWNER/NAME")
     if not WORKFLOW.fullmatch(args.workflow):
@@ -1051,4 +1097,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-{% endraw -%}
