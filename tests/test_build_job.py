@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -192,7 +193,77 @@ def test_publish_job_believes_nothing_it_downloads(
     (dist / "evil-0.1.0.tar.gz").write_bytes(b"x")
     assert "needs exactly one sdist" in recheck(check, tmp_path)
     (dist / "evil-0.1.0.tar.gz").unlink()
+    # Hidden files, folders and links are not plain distributions.
+    (dist / ".acme_widget_tools-0.1.0-py3-none-any.whl").write_bytes(b"PK\3\4")
+    assert "only its sdist and wheels" in recheck(check, tmp_path)
+    (dist / ".acme_widget_tools-0.1.0-py3-none-any.whl").unlink()
+    (dist / "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl").mkdir()
+    assert "not a plain file: acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl" in (
+        recheck(check, tmp_path)
+    )
+    (dist / "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl").rmdir()
+    # The sdist again under a wheel's name: neither a wheel's name nor a zip.
+    sdist = dist / "acme_widget_tools-0.1.0.tar.gz"
+    (dist / "acme_widget_tools-0.1.0-x.whl").write_bytes(sdist.read_bytes())
+    assert "not a wheel's file name: acme_widget_tools-0.1.0-x.whl" in recheck(
+        check, tmp_path
+    )
+    (dist / "acme_widget_tools-0.1.0-x.whl").rename(
+        dist / "acme_widget_tools-0.1.0-py3-none-any2.whl"
+    )
+    assert "not a zip archive: acme_widget_tools-0.1.0-py3-none-any2.whl" in recheck(
+        check, tmp_path
+    )
+    (dist / "acme_widget_tools-0.1.0-py3-none-any2.whl").unlink()
+
     if signed:
         # Every file must arrive with its attestation.
         (dist / f"{names[0]}.publish.attestation").unlink()
         assert f"no attestation for: {names[0]}" in recheck(check, tmp_path)
+
+
+def rewrite_sdist(path: Path, attack: str) -> None:
+    """Rewrite an sdist so that it unpacks to something else than it lists."""
+    with tarfile.open(path) as archive:
+        members = [
+            (m, archive.extractfile(m).read() if m.isfile() else None)  # type: ignore[union-attr]
+            for m in archive.getmembers()
+        ]
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for member, data in members:
+            if member.name.endswith("/__init__.py") and attack == "mode":
+                member.mode = 0o4755
+            if member.name.endswith("/__init__.py") and attack == "symlink":
+                member.type, member.linkname, data = tarfile.SYMTYPE, "../x", None
+            archive.addfile(member, None if data is None else io.BytesIO(data))
+    if attack == "trailing":
+        # A second archive after the end marker, which tar does not list.
+        with tarfile.open(fileobj=raw, mode="w") as archive:
+            payload = b"import os\n"
+            info = tarfile.TarInfo("acme_widget_tools-0.1.0/setup.py")
+            info.size = len(payload)
+            archive.addfile(info, io.BytesIO(payload))
+    path.write_bytes(gzip.compress(raw.getvalue()))
+
+
+@pytest.mark.slow
+def test_sdist_contents_are_compared_as_an_installer_unpacks_them(
+    renders: Any, builds: Builds, tmp_path: Path
+) -> None:
+    project = renders({"build_backend": "setuptools"})
+    job = rebuild_on_another_runner(builds, project, tmp_path)
+    (sdist,) = (job.workdir / "built").glob("*.tar.gz")
+    original = sdist.read_bytes()
+    expected = {
+        "mode": f"{sdist.name} differs in its contents (first difference: <",
+        "symlink": f"{sdist.name} (built): 'acme_widget_tools-0.1.0/src/"
+        "acme_widget_tools/__init__.py' is neither a file nor a folder",
+        "trailing": f"{sdist.name} (built): data after the end of the archive",
+    }
+    for attack, message in expected.items():
+        sdist.write_bytes(original)
+        rewrite_sdist(sdist, attack)
+        result = job.run(step(job.workdir, "Compare", job="rebuild"))
+        assert result.returncode == 1, attack
+        assert f"::error::{message}" in result.stdout, attack

@@ -123,13 +123,40 @@ def test_upload_waits_for_every_check(
 ) -> None:
     jobs = publish(project)["jobs"]
     if combination["publishing_tool"] == "uv":
-        assert jobs["sign"]["needs"] == "build"
+        assert jobs["sign"]["needs"] == "rebuild"
         assert jobs["verify"]["needs"] == "sign"
         assert set(jobs["publish"]["needs"]) == {"verify", "rebuild", "provenance"}
     else:
         assert set(jobs["publish"]["needs"]) == {"build", "rebuild", "provenance"}
-    assert jobs["provenance"]["needs"] == jobs["rebuild"]["needs"] == "build"
+    assert jobs["rebuild"]["needs"] == "build"
+    assert jobs["provenance"]["needs"] == "rebuild"
     assert jobs["verify-release"]["needs"] == "publish"
+
+
+def test_nothing_is_signed_before_the_rebuild_reproduced_it(project: Path) -> None:
+    """A signature of this workflow on a file nobody checked is a genuine
+    attestation of a tampered file: every token job waits for the rebuild and
+    checks its files first."""
+    jobs = publish(project)["jobs"]
+
+    def needed(name: str) -> set[str]:
+        direct = jobs[name].get("needs") or []
+        direct = [direct] if isinstance(direct, str) else list(direct)
+        return set(direct).union(*(needed(n) for n in direct))
+
+    for name, job in jobs.items():
+        if "id-token" in (job.get("permissions") or {}):
+            assert "rebuild" in needed(name), name
+            runs = [str(s.get("run", "")) for s in job["steps"]]
+            checked = [i for i, r in enumerate(runs) if "check-dist.sh" in r]
+            fetching = ("actions/checkout@", "actions/download-artifact@")
+            signed = [
+                i
+                for i, s in enumerate(job["steps"])
+                if runs[i].startswith(("pypi-attestations sign", "uv publish"))
+                or ("uses" in s and not str(s["uses"]).startswith(fetching))
+            ]
+            assert checked and signed and checked[0] < signed[0], name
 
 
 def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
