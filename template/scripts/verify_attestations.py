@@ -1089,14 +1089,14 @@ def stream_sha256(data: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def archive_members(path: Path) -> list[Member]:
+def archive_members(path: Path, name: str) -> list[Member]:
     """The members of a wheel (zip) or sdist (tar.gz), in archive order.
 
     Raises ValueError if the file is not a readable archive.
     """
     members = []
     try:
-        if path.name.endswith(".whl"):
+        if name.endswith(".whl"):
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
                     with archive.open(info) as data:
@@ -1124,9 +1124,7 @@ def archive_members(path: Path) -> list[Member]:
                     }
                     members.append(Member(entry.name, digest, metadata))
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
-        raise ValueError(
-            f"{shown(path.name)} is not a readable archive ({error})"
-        ) from None
+        raise ValueError(f"{shown(name)} is not a readable archive ({error})") from None
     return members
 
 
@@ -1198,7 +1196,7 @@ def compare(
         )
     try:
         member, contents_match, what = first_difference(
-            archive_members(candidate.path), archive_members(ours)
+            archive_members(candidate.path, name), archive_members(ours, name)
         )
     except ValueError as error:
         member, contents_match, what = None, False, str(error)
