@@ -37,21 +37,10 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import (  # noqa: E402 - the tests' copy of the tree
     LOCAL_UV,
     git_repository,
+    import_script,
     render,
     working_tree_copy,
 )
-
-# The publish workflow's build command (with SOURCE_DATE_EPOCH from the commit).
-WORKFLOW_BUILD = [
-    "uv",
-    "build",
-    "--quiet",
-    "--no-sources",
-    "--force-pep517",
-    "--require-hashes",
-    "--build-constraints",
-    ".github/release-requirements/build-constraints.txt",
-]
 
 
 def timed(command: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> float:
@@ -105,11 +94,13 @@ def main() -> int:
             text=True,
             check=True,
         ).stdout.strip()
+        script = project / "scripts" / "verify_attestations.py"
+        # The publish workflow's build command, as the script's rebuild runs it.
+        workflow_build = ["uv", *import_script(script).BUILD_COMMAND, "--quiet"]
         # The release, as the workflow builds it; this also warms uv's cache.
         released = root / "released"
         workflow_env = {**env, "SOURCE_DATE_EPOCH": epoch}
-        timed([*WORKFLOW_BUILD, "--out-dir", released], repository, workflow_env)
-        script = project / "scripts" / "verify_attestations.py"
+        timed([*workflow_build, "--out-dir", released], repository, workflow_env)
         rebuild: list[str | Path] = [
             sys.executable,
             script,
@@ -134,22 +125,22 @@ def main() -> int:
             )
             out = root / f"workflow-{run}"
             workflow.append(
-                timed([*WORKFLOW_BUILD, "--out-dir", out], repository, workflow_env)
+                timed([*workflow_build, "--out-dir", out], repository, workflow_env)
             )
             rebuilt.append(timed(rebuild, project, env))
     uv_build = statistics.median(plain)
-    workflow_build = statistics.median(workflow)
+    workflow_time = statistics.median(workflow)
     rebuild_time = statistics.median(rebuilt)
     print(
         f"project: {args.backend}, {plural(len(names), 'file')} "
-        f"({', '.join(names)}), {args.runs} runs each; every file reproduced"
+        f"({', '.join(names)}), {plural(args.runs, 'run')} each; every file reproduced"
     )
     print(f"plain uv build:                   {uv_build:6.2f} s (median)")
-    print(f"the workflow's uv build:          {workflow_build:6.2f} s (median)")
+    print(f"the workflow's uv build:          {workflow_time:6.2f} s (median)")
     print(f"rebuild --dist (clone, build...): {rebuild_time:6.2f} s (median)")
     print(
         f"rebuild / plain uv build = {rebuild_time / uv_build:.1f}x; "
-        f"rebuild / the workflow's build = {rebuild_time / workflow_build:.1f}x"
+        f"rebuild / the workflow's build = {rebuild_time / workflow_time:.1f}x"
     )
     return 0
 

@@ -22,10 +22,15 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from conftest import LOCAL_UV, Builds, import_script, run, shared_or_skip
+from conftest import (
+    LOCAL_UV,
+    Builds,
+    import_script,
+    job_run_steps,
+    run,
+    shared_or_skip,
+)
 from local_index import FakeIndex
-
-pytestmark = pytest.mark.slow
 
 REAL = "trailofbits/pypi-attestations"
 REAL_SDIST = "pypi_attestations-0.0.19.tar.gz"
@@ -172,6 +177,7 @@ def test_usage_errors_are_one_line(
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_commit_that_pins_no_build_requirements_is_a_build_error(
     cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
 ) -> None:
@@ -206,6 +212,16 @@ def test_commit_that_pins_no_build_requirements_is_a_build_error(
 
 
 # --- End to end on a rendered project -----------------------------------------------
+
+
+def test_rebuild_builds_as_the_publish_workflow_does(
+    verify: ModuleType, renders: Any
+) -> None:
+    workflow = renders() / ".github/workflows/publish.yml"
+    (build,) = [s for s in job_run_steps(workflow, "build") if "uv build" in s.script]
+    command = " ".join(build.script.replace("\\\n", " ").split())
+    assert "uv " + " ".join(verify.BUILD_COMMAND) in command
+    assert 'SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"' in command
 
 
 def head(repository: Path) -> str:
@@ -255,6 +271,7 @@ def tamper(wheel: Path, member: str) -> None:
     assert wheel.read_bytes() != original
 
 
+@pytest.mark.slow
 def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
     cli: Callable[..., Outcome],
     builds: Builds,
@@ -303,6 +320,7 @@ def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
     assert data["exit_code"] == 1
 
 
+@pytest.mark.slow
 def test_setuptools_sdist_is_said_to_differ_and_why(
     cli: Callable[..., Outcome], builds: Builds, renders: Any
 ) -> None:

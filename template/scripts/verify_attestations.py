@@ -726,6 +726,16 @@ COMMIT = re.compile(r"[0-9a-f]{40}")
 BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
 # The workflow's checkouts have a runner's umask; a file's mode is in the archive.
 BUILD_UMASK = 0o022
+# The publish workflow's build, after `uv` (only the backend pinned by hash
+# builds, not uv's built-in copy).
+BUILD_COMMAND = (
+    "build",
+    "--no-sources",
+    "--force-pep517",
+    "--require-hashes",
+    "--build-constraints",
+    BUILD_CONSTRAINTS,
+)
 
 RebuildStatus = Literal["reproduced", "differs", "unverified", "error"]
 
@@ -1050,16 +1060,7 @@ def build_source(source: Source, clone_from: str, workdir: Path, uv: str) -> Pat
     build_env = isolated_env(SOURCE_DATE_EPOCH=epoch)
     step(
         f"uv build of commit {source.commit}",
-        [
-            uv,
-            "build",
-            "--quiet",
-            "--no-sources",
-            "--force-pep517",
-            "--require-hashes",
-            "--build-constraints",
-            BUILD_CONSTRAINTS,
-        ],
+        [uv, *BUILD_COMMAND, "--quiet"],
         checkout,
         build_env,
     )
