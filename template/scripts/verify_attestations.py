@@ -13,6 +13,7 @@
 
     uv run --script scripts/verify_attestations.py dist [DIR]
     uv run --script scripts/verify_attestations.py release VERSION
+    uv run --script scripts/verify_attestations.py rebuild VERSION | --dist DIR
 
 `dist` checks local files before they are uploaded: every wheel and sdist in
 DIR must have a `<file>.publish.attestation` beside it, signed on Sigstore by
@@ -23,6 +24,13 @@ must have provenance (PEP 740), every attestation in it must verify against
 the downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
 and environment.
+
+`rebuild` proves what was published, not only who published it: after a
+file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
+its certificate names is cloned alone into a temporary directory and built as
+the publish workflow builds it; each file is reported `reproduced` or
+`differs`, with the first differing member of the archive. It needs git and
+uv.
 
 What each mode can prove about the GitHub environment: a Sigstore certificate
 made from a GitHub Actions token records the repository, the workflow file,
@@ -39,8 +47,9 @@ Flags override each; a consumer without the project's files passes them all.
 This file is the same in every project made from the template.
 
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
-(or a --pylock file names another identity), 2 a usage, network or index
-error (the index may not list a new release yet: try again).
+(or a --pylock file names another identity; for `rebuild`, a file differs),
+2 a usage, network or index error (the index may not list a new release yet:
+try again), or for `rebuild` a clone or build error.
 """
 
 from __future__ import annotations
