@@ -129,6 +129,30 @@ def test_verified_file_is_cloned_from_the_certified_commit(
     assert (entry["repository"], entry["commit"]) == (REAL_SOURCE, REAL_COMMIT)
 
 
+def test_release_file_is_cloned_from_the_commit_its_provenance_names(
+    cli: Callable[..., Outcome], real_dist: Path, index: FakeIndex, tmp_path: Path
+) -> None:
+    fixtures = shared_or_skip("fixtures/attestations")
+    index.add(
+        REAL_SDIST,
+        (fixtures / REAL_SDIST).read_bytes(),
+        (fixtures / (REAL_SDIST + ".provenance")).read_bytes(),
+    )
+    mirror = tmp_path / "mirror"
+    run("git", "init", "--quiet", mirror)
+    result = cli(
+        "0.0.19", "--index-url", index.simple, *REAL_IDENTITY, "--source", mirror
+    )
+    assert result.code == 2
+    assert result.line(REAL_SDIST).startswith(
+        f"error {REAL_SDIST}: fetching commit {REAL_COMMIT} from {mirror} failed: "
+    )
+    assert result.out.startswith(
+        "Rebuilding pypi-attestations 0.0.19 from the index: attestations checked "
+        f"against {REAL}, workflow release.yml"
+    )
+
+
 def test_attestation_naming_another_commit_is_not_rebuilt(
     cli: Callable[..., Outcome], real_dist: Path
 ) -> None:
@@ -175,6 +199,31 @@ def test_usage_errors_are_one_line(
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.startswith(f"error: {message}")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_file_that_is_not_a_distribution_is_not_rebuilt(
+    cli: Callable[..., Outcome], renders: Any, tmp_path: Path
+) -> None:
+    project = renders()
+    (tmp_path / "acme_widget_tools.whl").write_bytes(b"PK")
+    (tmp_path / "other-0.1.0.tar.gz").write_bytes(b"")
+    result = cli(
+        "--dist",
+        tmp_path,
+        "--commit",
+        "1" * 40,
+        "--source",
+        tmp_path,
+        "--pyproject",
+        project / "pyproject.toml",
+    )
+    assert result.code == 1
+    assert result.line("acme_widget_tools.whl").startswith(
+        "unverified acme_widget_tools.whl: not a valid distribution file name: "
+    )
+    assert result.line("other-0.1.0.tar.gz") == (
+        "unverified other-0.1.0.tar.gz: belongs to project other, not acme-widget-tools"
+    )
 
 
 @pytest.mark.slow

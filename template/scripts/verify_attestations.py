@@ -877,6 +877,13 @@ def unattested(name: str, path: Path, identity: Identity, commit: str) -> Candid
     )
 
 
+def names_this_project(name: str, package: NormalizedName) -> bool:
+    try:
+        return distribution_project(name) == package
+    except ValueError:
+        return False
+
+
 def dist_candidates(
     directory: Path,
     package: NormalizedName,
@@ -897,8 +904,7 @@ def dist_candidates(
         elif (
             commit is not None
             and not attestation.exists()
-            and path.name.endswith((".whl", ".tar.gz"))
-            and distribution_project(path.name) == package
+            and names_this_project(path.name, package)
         ):
             candidates.append(unattested(result.file, path, checker.identity, commit))
         else:
@@ -992,6 +998,11 @@ def tool_path(name: str) -> str:
     return found
 
 
+# How git reaches a mirror; every other GIT_ variable (a repository, an index,
+# a configuration) is dropped.
+GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
+
+
 def isolated_env(**extra: str) -> dict[str, str]:
     """This process's environment without what would change a checkout or a
     build: the user's git configuration, an active virtual environment, an
@@ -1000,7 +1011,7 @@ def isolated_env(**extra: str) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if key not in {"VIRTUAL_ENV", "PYTHONPATH", "SOURCE_DATE_EPOCH"}
-        and not key.startswith("GIT_")
+        and (not key.startswith("GIT_") or key in GIT_TRANSPORT)
     }
     env.update(
         GIT_CONFIG_NOSYSTEM="1",
