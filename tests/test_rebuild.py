@@ -357,7 +357,9 @@ def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
         f"{commit}: who published them was not checked."
     ) in result.out
     data = json.loads(
-        cli("0.1.0", "--index-url", index.simple, *release.args, "--json").out
+        cli(
+            "0.1.0", "--index-url", index.simple, *release.args, "--offline", "--json"
+        ).out
     )
     entry = {f["file"]: f for f in data["files"]}[WHEEL]
     assert (entry["status"], entry["member"], entry["contents_match"]) == (

@@ -942,44 +942,56 @@ def release_candidates(
     """The version's files on the index, verified as `release` verifies them;
     with --commit, a file without provenance is taken as from that commit."""
     candidates = []
+    wanted: list[tuple[DistributionPackage, Path]] = []
     for number, pkg in enumerate(release_files(package, version, options)):
-        name = pkg.filename
+        if names_this_project(pkg.filename, package):
+            wanted.append((pkg, directory / str(number)))
+            continue
         try:
-            project = distribution_project(name)
+            reason = f"belongs to project {distribution_project(pkg.filename)}"
         except ValueError as error:
-            project = None
             reason = str(error)
-        if project != package:
-            reason = reason if project is None else f"belongs to project {project}"
-            verdict = RebuildResult(name, "unverified", reason)
-            candidates.append(Candidate(name, verdict=verdict))
-            continue
-        path = directory / str(number)
+        verdict = RebuildResult(pkg.filename, "unverified", reason)
+        candidates.append(Candidate(pkg.filename, verdict=verdict))
+
+    def get(job: tuple[DistributionPackage, Path]) -> Fetched | str:
+        pkg, path = job
         if commit is not None and pkg.provenance_url is None:
-            if problem := download(pkg, path, options):
-                verdict = RebuildResult(name, "error", problem)
-                candidates.append(Candidate(name, verdict=verdict))
-            else:
-                candidates.append(unattested(name, path, checker.identity, commit))
-            continue
-        fetched = fetch(pkg, path, options)
-        result = check_fetched(fetched, checker)
-        if result.status != "OK" or fetched.provenance is None:
-            status: RebuildStatus = (
-                "error" if result.status == "ERROR" else "unverified"
+            return download(pkg, path, options)
+        return fetch(pkg, path, options)
+
+    # Downloads run in threads; verification (and the trust root's one
+    # refresh, only if a file has provenance) stays in this thread.
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        for (pkg, path), got in zip(wanted, pool.map(get, wanted), strict=True):
+            candidates.append(
+                release_candidate(pkg.filename, path, got, checker, commit)
             )
-            verdict = RebuildResult(name, status, result.reason)
-            candidates.append(Candidate(name, verdict=verdict))
-            continue
-        attestations = [
-            a
-            for bundle in fetched.provenance.attestation_bundles
-            for a in bundle.attestations
-        ]
-        candidates.append(
-            candidate_from(name, path, attestations, result.reason, commit)
-        )
     return candidates
+
+
+def release_candidate(
+    name: str,
+    path: Path,
+    got: Fetched | str,
+    checker: AttestationChecker,
+    commit: str | None,
+) -> Candidate:
+    """One downloaded file: verified with its provenance, or, downloaded
+    without one for --commit, the download's error ("" if none)."""
+    if isinstance(got, str):
+        if got:
+            return Candidate(name, verdict=RebuildResult(name, "error", got))
+        assert commit is not None
+        return unattested(name, path, checker.identity, commit)
+    result = check_fetched(got, checker)
+    if result.status != "OK" or got.provenance is None:
+        status: RebuildStatus = "error" if result.status == "ERROR" else "unverified"
+        return Candidate(name, verdict=RebuildResult(name, status, result.reason))
+    attestations = [
+        a for bundle in got.provenance.attestation_bundles for a in bundle.attestations
+    ]
+    return candidate_from(name, path, attestations, result.reason, commit)
 
 
 class RebuildFailed(Exception):
