@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sys
 import zipfile
@@ -227,37 +228,44 @@ def test_file_that_is_not_a_distribution_is_not_rebuilt(
 
 
 @pytest.mark.slow
-def test_commit_that_pins_no_build_requirements_is_a_build_error(
+def test_commit_that_cannot_be_built_as_pinned_is_a_build_error(
     cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
 ) -> None:
     released = builds(renders({"build_backend": "hatchling"}))
     source = tmp_path / "source"
     run("git", "clone", "--quiet", released, source)
-    run(
-        "git",
-        "rm",
-        "--quiet",
-        ".github/release-requirements/build-constraints.txt",
-        cwd=source,
-    )
+    constraints = ".github/release-requirements/build-constraints.txt"
+    run("git", "rm", "--quiet", constraints, cwd=source)
     run("git", "commit", "--quiet", "-m", "unpinned", cwd=source)
     commit = head(source)
-    result = cli(
-        "--dist",
-        released / "dist",
-        "--commit",
-        commit,
-        "--source",
-        source,
-        "--pyproject",
-        released / "pyproject.toml",
-    )
+    args = ["--dist", released / "dist", "--commit", commit, "--source", source]
+    args += ["--pyproject", released / "pyproject.toml"]
+    result = cli(*args)
     assert result.code == 2
     assert result.line(WHEEL) == (
         f"error {WHEEL}: commit {commit} has no "
         ".github/release-requirements/build-constraints.txt: it does not pin its "
         "build requirements, so it cannot be rebuilt as it was built"
     )
+    # Pins whose hashes are not the packages': uv refuses, in one line.
+    run("git", "checkout", "--quiet", "HEAD~1", "--", constraints, cwd=source)
+    pins = source / constraints
+    pins.write_text(
+        re.sub(
+            r"(--hash=sha256:)([0-9a-f])",
+            lambda m: m[1] + ("1" if m[2] == "0" else "0"),
+            pins.read_text(),
+        )
+    )
+    run("git", "commit", "--quiet", "--all", "-m", "a wrong hash", cwd=source)
+    commit = head(source)
+    result = cli(*args[:2], "--commit", commit, *args[4:])
+    assert result.code == 2
+    line = result.line(WHEEL)
+    assert line.startswith(
+        f"error {WHEEL}: uv build of commit {commit} failed: Failed to build `"
+    )
+    assert re.search(r"/source` \(Hash mismatch for `[^`]+==[^`]+`\)$", line), line
 
 
 # --- End to end on a rendered project -----------------------------------------------

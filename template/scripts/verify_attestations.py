@@ -1034,6 +1034,20 @@ def isolated_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def one_line(stderr: str, returncode: int) -> str:
+    """git's or uv's error in one line: its first error line, and uv's
+    innermost cause."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    causes = [ln for ln in lines if ln.startswith("cause:")]
+    if not errors:
+        return lines[-1] if lines else f"exit status {returncode}"
+    error = errors[0].partition(":")[2].strip()
+    if causes:
+        error += f" ({causes[-1].removeprefix('cause:').strip()})"
+    return error
+
+
 def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
     """Run one command of the rebuild; its output, or RebuildFailed in one line."""
     try:
@@ -1049,11 +1063,7 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
     except OSError as error:
         raise RebuildFailed(f"{what}: {error.strerror}") from None
     if done.returncode != 0:
-        lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
-        # git and uv put the cause on the first line that says it is one.
-        causes = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-        cause = (causes or lines or [f"exit status {done.returncode}"])[0]
-        raise RebuildFailed(f"{what} failed: {cause}")
+        raise RebuildFailed(f"{what} failed: {one_line(done.stderr, done.returncode)}")
     return done.stdout
 
 
@@ -1215,7 +1225,8 @@ def compare(
         return verdict(
             "differs",
             "the rebuild made no file of this name "
-            f"(it made: {', '.join(map(shown, made)) or 'nothing'})",
+            f"(it made: {', '.join(map(shown, made)) or 'nothing'}); "
+            f"published sha256:{sha256}",
         )
     rebuilt_sha256 = hashlib.sha256(ours.read_bytes()).hexdigest()
     mirror = "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
