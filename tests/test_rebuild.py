@@ -131,7 +131,7 @@ def test_verified_file_is_cloned_from_the_certified_commit(
 
 
 def test_release_file_is_cloned_from_the_commit_its_provenance_names(
-    cli: Callable[..., Outcome], real_dist: Path, index: FakeIndex, tmp_path: Path
+    cli: Callable[..., Outcome], index: FakeIndex, tmp_path: Path
 ) -> None:
     fixtures = shared_or_skip("fixtures/attestations")
     index.add(
