@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 import copier
 import pytest
 from ruamel.yaml import YAML
+
+from local_index import FakeIndex, serve
 
 # Tests commit in throwaway repositories: give git an identity whatever the
 # machine's configuration (a fresh CI machine has none).
@@ -202,6 +204,13 @@ class Renders:
             dst = self.root / f"p{len(self._done)}"
             self._done[key] = render(self.template, dst, answers)
         return self._done[key]
+
+
+@pytest.fixture
+def index() -> Iterator[FakeIndex]:
+    """A PEP 691/740 index on 127.0.0.1 (tests/local_index.py), empty."""
+    with serve() as state:
+        yield state
 
 
 @pytest.fixture(scope="session")

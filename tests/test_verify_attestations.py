@@ -10,16 +10,14 @@ served by the test on 127.0.0.1.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
 import re
 import shutil
 import sys
-import threading
 import time
 import tomllib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from types import ModuleType
@@ -32,6 +30,7 @@ from packaging.requirements import Requirement
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
 from conftest import REPO, import_script, run, shared_or_skip, tool
+from local_index import FakeIndex
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
@@ -451,91 +450,6 @@ def test_usage_errors_never_show_a_traceback(script: Path, tmp_path: Path) -> No
 
 
 # --- release mode: a PEP 691 index served on 127.0.0.1 --------------------------
-
-JSON_API = "application/vnd.pypi.simple.v1+json"
-
-
-@dataclass
-class Route:
-    status: int = 200
-    body: bytes = b""
-    content_type: str = "application/octet-stream"
-    delay: float = 0.0
-    failures: int = 0  # answer 503 this many times first
-
-
-@dataclass
-class FakeIndex:
-    """A simple index: a project page, files, and their provenance."""
-
-    url: str = ""
-    routes: dict[str, Route] = field(default_factory=dict)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    hits: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def simple(self) -> str:
-        return f"{self.url}/simple/"
-
-    def add(
-        self,
-        name: str,
-        data: bytes,
-        provenance: bytes | None,
-        *,
-        listed_sha256: str | None = None,
-    ) -> None:
-        entry: dict[str, Any] = {
-            "filename": name,
-            "url": f"{self.url}/files/{name}",
-            "hashes": {"sha256": listed_sha256 or hashlib.sha256(data).hexdigest()},
-        }
-        self.routes[f"/files/{name}"] = Route(body=data)
-        if provenance is not None:
-            entry["provenance"] = f"{self.url}/provenance/{name}"
-            self.routes[f"/provenance/{name}"] = Route(
-                body=provenance, content_type="application/json"
-            )
-        self.files.append(entry)
-        page = {
-            "meta": {"api-version": "1.1"},
-            "name": "pypi-attestations",
-            "files": self.files,
-        }
-        self.routes["/simple/pypi-attestations/"] = Route(
-            body=json.dumps(page).encode(), content_type=JSON_API
-        )
-
-
-@pytest.fixture
-def index() -> Iterator[FakeIndex]:
-    state = FakeIndex()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.hits[self.path] = state.hits.get(self.path, 0) + 1
-            route = state.routes.get(self.path, Route(status=404))
-            time.sleep(route.delay)
-            status = route.status
-            if route.failures:
-                route.failures -= 1
-                status = 503
-            self.send_response(status)
-            self.send_header("Content-Type", route.content_type)
-            self.send_header("Content-Length", str(len(route.body)))
-            self.end_headers()
-            self.wfile.write(route.body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 def provenance_of(attestation: bytes, **publisher: str | None) -> bytes:

@@ -13,6 +13,7 @@
 
     uv run --script scripts/verify_attestations.py dist [DIR]
     uv run --script scripts/verify_attestations.py release VERSION
+    uv run --script scripts/verify_attestations.py rebuild VERSION | --dist DIR
 
 `dist` checks local files before they are uploaded: every wheel and sdist in
 DIR must have a `<file>.publish.attestation` beside it, signed on Sigstore by
@@ -23,6 +24,13 @@ must have provenance (PEP 740), every attestation in it must verify against
 the downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
 and environment.
+
+`rebuild` proves what was published, not only who published it: after a
+file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
+its certificate names is cloned alone into a temporary directory and built as
+the publish workflow builds it; each file is reported `reproduced` or
+`differs`, with the first differing member of the archive. It needs git and
+uv.
 
 What each mode can prove about the GitHub environment: a Sigstore certificate
 made from a GitHub Actions token records the repository, the workflow file,
@@ -39,8 +47,9 @@ Flags override each; a consumer without the project's files passes them all.
 This file is the same in every project made from the template.
 
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
-(or a --pylock file names another identity), 2 a usage, network or index
-error (the index may not list a new release yet: try again).
+(or a --pylock file names another identity; for `rebuild`, a file differs),
+2 a usage, network or index error (the index may not list a new release yet:
+try again), or for `rebuild` a clone or build error.
 """
 
 from __future__ import annotations
@@ -49,16 +58,21 @@ import argparse
 import hashlib
 import json
 import logging
+import os
 import re
+import shutil
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import tomllib
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
 import requests
 from packaging.utils import (
@@ -708,6 +722,667 @@ def check_release(
     return sorted(results, key=lambda r: r.file)
 
 
+# --- Mode rebuild: build the attested commit again and compare -----------------
+# An attestation proves who published a file, not what it was built from: a
+# compromised build step gets its output signed all the same. Rebuilding the
+# commit the certificate names, with the build requirements that commit pins,
+# shows whether the published bytes are the bytes of that source.
+
+# Fulcio's Source Repository Digest: the commit the signing workflow ran on.
+OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
+COMMIT = re.compile(r"[0-9a-f]{40}")
+# What the publish workflow builds with, at the commit it builds.
+BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
+# The workflow's checkouts have a runner's umask; a file's mode is in the archive.
+BUILD_UMASK = 0o022
+# The publish workflow's build, after `uv` (only the backend pinned by hash
+# builds, not uv's built-in copy).
+BUILD_COMMAND = (
+    "build",
+    "--no-sources",
+    "--force-pep517",
+    "--require-hashes",
+    "--build-constraints",
+    BUILD_CONSTRAINTS,
+)
+
+RebuildStatus = Literal["reproduced", "differs", "unverified", "error"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """The repository and commit a file is said to be built from."""
+
+    repository: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """The verdict on one file: reproduced or differs once rebuilt; unverified
+    (its attestation does not let us trust where it says it came from) or
+    error (the rebuild could not be made)."""
+
+    file: str
+    status: RebuildStatus
+    reason: str
+    repository: str | None = None
+    commit: str | None = None
+    sha256: str | None = None
+    rebuilt_sha256: str | None = None
+    member: str | None = None  # the first member of the archive that differs
+    contents_match: bool | None = None  # every member has the same contents
+    attested: bool | None = None  # False: rebuilt from --commit, unsigned
+
+
+@dataclass
+class RebuildReport:
+    package: str
+    identity: Identity
+    sigstore: Literal["production", "staging"]
+    offline: bool
+    origin: str  # "the index" or the local directory
+    version: str | None = None
+    commit: str | None = None  # --commit
+    files: list[RebuildResult] = field(default_factory=list)
+    pylock: PylockResult | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.status in ("differs", "unverified") for f in self.files):
+            return 1
+        if self.pylock is not None and self.pylock.status == "mismatch":
+            return 1
+        if any(f.status == "error" for f in self.files):
+            return 2
+        return 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file to rebuild, once it is known where it comes from."""
+
+    name: str
+    path: Path | None = None
+    source: Source | None = None
+    attested: str = ""  # who signed it, or that nobody did
+    signed: bool = True
+    verdict: RebuildResult | None = None
+
+
+def shown(name: str) -> str:
+    """A file name as printed: quoted unless it is plainly printable, so that
+    no name can end a line or start a GitHub Actions workflow command."""
+    if name.isprintable() and "::" not in name:
+        return name
+    return json.dumps(name)
+
+
+def attested_source(attestations: Sequence[Attestation]) -> Source:
+    """The repository and commit every verified attestation names.
+
+    Raises ValueError if a certificate names none, or they disagree.
+    """
+    found: set[Source] = set()
+    for attestation in attestations:
+        claims = attestation.certificate_claims
+        repository = claims.get(OID_SOURCE_REPOSITORY_URI, "")
+        commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
+        if not repository.startswith(GITHUB) or not COMMIT.fullmatch(commit):
+            raise ValueError(
+                "the certificate names no GitHub source repository and commit"
+            )
+        found.add(Source(repository, commit))
+    if len(found) != 1:
+        named = ", ".join(sorted(f"{s.repository} @ {s.commit}" for s in found))
+        raise ValueError(f"the attestations name other sources: {named}")
+    return found.pop()
+
+
+def candidate_from(
+    name: str,
+    path: Path,
+    attestations: Sequence[Attestation],
+    signed: str,
+    commit: str | None,
+) -> Candidate:
+    """A verified file, with the source its certificates name; with --commit,
+    they must name that commit."""
+    try:
+        source = attested_source(attestations)
+    except ValueError as error:
+        return Candidate(name, verdict=RebuildResult(name, "unverified", str(error)))
+    if commit is not None and source.commit != commit:
+        return Candidate(
+            name,
+            verdict=RebuildResult(
+                name,
+                "unverified",
+                f"the certificate names commit {source.commit}, not --commit {commit}",
+                source.repository,
+                source.commit,
+            ),
+        )
+    return Candidate(name, path, source, signed)
+
+
+def unattested(name: str, path: Path, identity: Identity, commit: str) -> Candidate:
+    source = Source(f"{GITHUB}{identity.repository}", commit)
+    return Candidate(
+        name,
+        path,
+        source,
+        "no attestation: the commit is the one --commit names",
+        False,
+    )
+
+
+def names_this_project(name: str, package: NormalizedName) -> bool:
+    try:
+        return distribution_project(name) == package
+    except ValueError:
+        return False
+
+
+def dist_candidates(
+    directory: Path,
+    package: NormalizedName,
+    checker: AttestationChecker,
+    commit: str | None,
+) -> list[Candidate]:
+    """The local files, verified as `dist` verifies them; with --commit, a file
+    without an attestation is taken as coming from that commit."""
+    candidates = []
+    for result in check_dist_dir(directory, package, checker):
+        path = directory / result.file
+        attestation = path.with_name(path.name + ATTESTATION_SUFFIX)
+        if result.status == "OK":
+            loaded = load_attestation(attestation.read_bytes())
+            candidates.append(
+                candidate_from(result.file, path, [loaded], result.reason, commit)
+            )
+        elif (
+            commit is not None
+            and not attestation.exists()
+            and names_this_project(path.name, package)
+        ):
+            candidates.append(unattested(result.file, path, checker.identity, commit))
+        else:
+            verdict = RebuildResult(result.file, "unverified", result.reason)
+            candidates.append(Candidate(result.file, verdict=verdict))
+    return candidates
+
+
+def download(pkg: DistributionPackage, path: Path, options: IndexOptions) -> str:
+    """Download a file without provenance (digest checked); why not, or ""."""
+    from pypi_simple import DigestMismatchError, NoDigestsError
+
+    try:
+        with options.client() as client:
+            with_retries(
+                pkg.filename,
+                lambda: client.download_package(pkg, path, timeout=options.timeout),
+                options.retries,
+            )
+    except IndexUnavailable as error:
+        return str(error)
+    except (DigestMismatchError, NoDigestsError):
+        return "the downloaded file does not match the index's sha256"
+    return ""
+
+
+def release_candidates(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    commit: str | None,
+    directory: Path,
+) -> list[Candidate]:
+    """The version's files on the index, verified as `release` verifies them;
+    with --commit, a file without provenance is taken as from that commit."""
+    candidates = []
+    wanted: list[tuple[DistributionPackage, Path]] = []
+    for number, pkg in enumerate(release_files(package, version, options)):
+        if names_this_project(pkg.filename, package):
+            wanted.append((pkg, directory / str(number)))
+            continue
+        try:
+            reason = f"belongs to project {distribution_project(pkg.filename)}"
+        except ValueError as error:
+            reason = str(error)
+        verdict = RebuildResult(pkg.filename, "unverified", reason)
+        candidates.append(Candidate(pkg.filename, verdict=verdict))
+
+    def get(job: tuple[DistributionPackage, Path]) -> Fetched | str:
+        pkg, path = job
+        if commit is not None and pkg.provenance_url is None:
+            return download(pkg, path, options)
+        return fetch(pkg, path, options)
+
+    # Downloads run in threads; verification (and the trust root's one
+    # refresh, only if a file has provenance) stays in this thread.
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        for (pkg, path), got in zip(wanted, pool.map(get, wanted), strict=True):
+            candidates.append(
+                release_candidate(pkg.filename, path, got, checker, commit)
+            )
+    return candidates
+
+
+def release_candidate(
+    name: str,
+    path: Path,
+    got: Fetched | str,
+    checker: AttestationChecker,
+    commit: str | None,
+) -> Candidate:
+    """One downloaded file: verified with its provenance, or, downloaded
+    without one for --commit, the download's error ("" if none)."""
+    if isinstance(got, str):
+        if got:
+            return Candidate(name, verdict=RebuildResult(name, "error", got))
+        assert commit is not None
+        return unattested(name, path, checker.identity, commit)
+    result = check_fetched(got, checker)
+    if result.status != "OK" or got.provenance is None:
+        status: RebuildStatus = "error" if result.status == "ERROR" else "unverified"
+        return Candidate(name, verdict=RebuildResult(name, status, result.reason))
+    attestations = [
+        a for bundle in got.provenance.attestation_bundles for a in bundle.attestations
+    ]
+    return candidate_from(name, path, attestations, result.reason, commit)
+
+
+class RebuildFailed(Exception):
+    """The source could not be fetched or built (exit status 2 for its files)."""
+
+
+def tool_path(name: str) -> str:
+    # uv sets UV to itself for the commands it runs, this script included.
+    found = os.environ.get("UV") if name == "uv" else None
+    found = found or shutil.which(name)
+    if not found:
+        raise UsageError(
+            f"rebuild needs {name} on PATH (it clones and builds as the publish "
+            "workflow does)"
+        )
+    return found
+
+
+# How git reaches a mirror; every other GIT_ variable (a repository, an index,
+# a configuration) is dropped.
+GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    """This process's environment without what would change a checkout or a
+    build: the user's git configuration, an active virtual environment, an
+    inherited SOURCE_DATE_EPOCH. The index settings stay (mirrors)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "SOURCE_DATE_EPOCH"}
+        and (not key.startswith("GIT_") or key in GIT_TRANSPORT)
+    }
+    env.update(
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_TERMINAL_PROMPT="0",
+        **extra,
+    )
+    return env
+
+
+def one_line(stderr: str, returncode: int) -> str:
+    """git's or uv's error in one line: its first error line, and uv's
+    innermost cause."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    causes = [ln for ln in lines if ln.startswith("cause:")]
+    if not errors:
+        return lines[-1] if lines else f"exit status {returncode}"
+    error = errors[0].partition(":")[2].strip()
+    if causes:
+        error += f" ({causes[-1].removeprefix('cause:').strip()})"
+    return error
+
+
+def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
+    """Run one command of the rebuild; its output, or RebuildFailed in one line."""
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            umask=BUILD_UMASK,
+        )
+    except OSError as error:
+        raise RebuildFailed(f"{what}: {error.strerror}") from None
+    if done.returncode != 0:
+        raise RebuildFailed(f"{what} failed: {one_line(done.stderr, done.returncode)}")
+    return done.stdout
+
+
+def build_source(source: Source, clone_from: str, workdir: Path, uv: str) -> Path:
+    """Check out the commit alone and build it as the publish workflow does:
+    SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
+    commit's build constraints. Returns the directory of the built files."""
+    git = tool_path("git")
+    checkout = workdir / "source"
+    if Path(clone_from).exists():  # a local mirror, named from where we run
+        clone_from = str(Path(clone_from).resolve())
+    env = isolated_env()
+    step("git init", [git, "init", "--quiet", str(checkout)], workdir, env)
+    step(
+        f"fetching commit {source.commit} from {clone_from}",
+        [git, "fetch", "--quiet", "--depth=1", "--", clone_from, source.commit],
+        checkout,
+        env,
+    )
+    step(
+        "checkout",
+        [git, "checkout", "--quiet", "--detach", "FETCH_HEAD"],
+        checkout,
+        env,
+    )
+    head = step("git rev-parse", [git, "rev-parse", "HEAD"], checkout, env).strip()
+    if head != source.commit:
+        raise RebuildFailed(f"{clone_from} gave commit {head}, not {source.commit}")
+    constraints = checkout / BUILD_CONSTRAINTS
+    if not constraints.is_file():
+        raise RebuildFailed(
+            f"commit {source.commit} has no {BUILD_CONSTRAINTS}: it does not pin "
+            "its build requirements, so it cannot be rebuilt as it was built"
+        )
+    epoch = step("git log", [git, "log", "-1", "--format=%ct"], checkout, env).strip()
+    build_env = isolated_env(SOURCE_DATE_EPOCH=epoch)
+    step(
+        f"uv build of commit {source.commit}",
+        [uv, *BUILD_COMMAND, "--quiet"],
+        checkout,
+        build_env,
+    )
+    return checkout / "dist"
+
+
+def build_backend(checkout: Path) -> str:
+    try:
+        data = tomllib.loads((checkout / PYPROJECT).read_text(encoding="utf-8"))
+        backend = data["build-system"]["build-backend"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    return backend if isinstance(backend, str) else ""
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    sha256: str
+    metadata: dict[str, object]
+
+
+def stream_sha256(data: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := data.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive_members(path: Path, name: str) -> list[Member]:
+    """The members of a wheel (zip) or sdist (tar.gz), in archive order.
+
+    Raises ValueError if the file is not a readable archive.
+    """
+    members = []
+    try:
+        if name.endswith(".whl"):
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    with archive.open(info) as data:
+                        digest = stream_sha256(data)
+                    metadata: dict[str, object] = {
+                        "date": info.date_time,
+                        "mode": info.external_attr >> 16,
+                        "compression": info.compress_type,
+                    }
+                    members.append(Member(info.filename, digest, metadata))
+        else:
+            with tarfile.open(path, "r:gz") as archive:
+                for entry in archive:
+                    extracted = archive.extractfile(entry) if entry.isfile() else None
+                    digest = (
+                        stream_sha256(extracted)
+                        if extracted is not None
+                        else entry.linkname
+                    )
+                    metadata = {
+                        "type": entry.type,
+                        "mode": entry.mode,
+                        "date": entry.mtime,
+                        "owner": (entry.uid, entry.gid, entry.uname, entry.gname),
+                    }
+                    members.append(Member(entry.name, digest, metadata))
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
+        raise ValueError(f"{shown(name)} is not a readable archive ({error})") from None
+    return members
+
+
+def first_difference(
+    published: list[Member], rebuilt: list[Member]
+) -> tuple[str | None, bool, str]:
+    """(first differing member, whether all members' contents match, what differs)."""
+    ours = {m.name: m for m in published}
+    theirs = {m.name: m for m in rebuilt}
+    for member in published:
+        if member.name not in theirs:
+            return member.name, False, "only in the published file"
+    for member in rebuilt:
+        if member.name not in ours:
+            return member.name, False, "only in the rebuilt file"
+    for member in published:
+        if member.sha256 != theirs[member.name].sha256:
+            return member.name, False, "its contents differ"
+    for mine, other in zip(published, rebuilt, strict=False):
+        if mine.name != other.name:
+            return mine.name, True, "same contents, in another order"
+    for member in published:
+        other = theirs[member.name]
+        changed = [
+            k for k in member.metadata if member.metadata[k] != other.metadata.get(k)
+        ]
+        if changed:
+            return member.name, True, f"same contents, other {', '.join(changed)}"
+    return None, True, "same members, contents and metadata; the compression differs"
+
+
+def compare(
+    candidate: Candidate, rebuilt: Path, backend: str, cloned_from: str
+) -> RebuildResult:
+    assert candidate.path is not None and candidate.source is not None
+    name = candidate.name
+    source = candidate.source
+    sha256 = hashlib.sha256(candidate.path.read_bytes()).hexdigest()
+
+    def verdict(status: RebuildStatus, reason: str, **more: Any) -> RebuildResult:
+        return RebuildResult(
+            name,
+            status,
+            reason,
+            source.repository,
+            source.commit,
+            sha256,
+            attested=candidate.signed,
+            **more,
+        )
+
+    ours = rebuilt / name
+    if not ours.is_file():
+        made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
+        return verdict(
+            "differs",
+            "the rebuild made no file of this name "
+            f"(it made: {', '.join(map(shown, made)) or 'nothing'}); "
+            f"published sha256:{sha256}",
+        )
+    rebuilt_sha256 = hashlib.sha256(ours.read_bytes()).hexdigest()
+    mirror = "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
+    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
+    if rebuilt_sha256 == sha256:
+        return verdict(
+            "reproduced",
+            f"sha256:{sha256}, rebuilt from {source.repository} @ {source.commit}"
+            f"{mirror}; {candidate.attested}",
+            rebuilt_sha256=rebuilt_sha256,
+        )
+    try:
+        member, contents_match, what = first_difference(
+            archive_members(candidate.path, name), archive_members(ours, name)
+        )
+    except ValueError as error:
+        member, contents_match, what = None, False, str(error)
+    where = f"first differing member {shown(member)}: {what}" if member else what
+    if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
+        where += (
+            "; setuptools dates sdist entries from the checkout's files, so its "
+            "sdists cannot be reproduced byte for byte: every member's contents "
+            "match"
+        )
+    return verdict(
+        "differs",
+        f"{where}; {digests}",
+        rebuilt_sha256=rebuilt_sha256,
+        member=member,
+        contents_match=contents_match,
+    )
+
+
+def rebuild_all(
+    candidates: Sequence[Candidate], clone_from: str | None, workdir: Path, uv: str
+) -> list[RebuildResult]:
+    """Build each source once and compare the files said to come from it."""
+    results = [c.verdict for c in candidates if c.verdict is not None]
+    sources = sorted(
+        {c.source for c in candidates if c.verdict is None and c.source is not None},
+        key=lambda s: (s.repository, s.commit),
+    )
+    for number, source in enumerate(sources):
+        mine = [c for c in candidates if c.verdict is None and c.source == source]
+        build_dir = workdir / f"build-{number}"
+        build_dir.mkdir()
+        cloned_from = clone_from or source.repository
+        try:
+            rebuilt = build_source(source, cloned_from, build_dir, uv)
+        except RebuildFailed as error:
+            results += [
+                RebuildResult(
+                    c.name, "error", str(error), source.repository, source.commit
+                )
+                for c in mine
+            ]
+            continue
+        backend = build_backend(build_dir / "source")
+        results += [compare(c, rebuilt, backend, cloned_from) for c in mine]
+    return sorted(results, key=lambda r: r.file)
+
+
+def run_rebuild(args: argparse.Namespace) -> RebuildReport:
+    identity = identity_from(args)
+    package = canonicalize_name(args.package)
+    if (args.version is None) == (args.dist is None):
+        raise UsageError(
+            "rebuild takes VERSION (files from the index) or --dist DIR (local "
+            "files), one of them"
+        )
+    if args.commit is not None and not COMMIT.fullmatch(args.commit):
+        raise UsageError(f"--commit {args.commit!r} is not a full 40-hex commit SHA")
+    uv = tool_path("uv")
+    checker = AttestationChecker(identity, staging=args.staging, offline=args.offline)
+    report = RebuildReport(
+        package,
+        identity,
+        checker.instance,
+        args.offline,
+        "the index" if args.dist is None else str(args.dist),
+        commit=args.commit,
+    )
+    with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
+        workdir = Path(tmp)
+        if args.dist is not None:
+            candidates = dist_candidates(args.dist, package, checker, args.commit)
+        else:
+            try:
+                version = Version(args.version)
+            except InvalidVersion:
+                raise UsageError(f"{args.version!r} is not a version") from None
+            report.version = str(version)
+            downloads = workdir / "downloads"
+            downloads.mkdir()
+            candidates = release_candidates(
+                package, version, checker, index_options(args), args.commit, downloads
+            )
+        report.files = rebuild_all(candidates, args.source, workdir, uv)
+    if args.pylock is not None:
+        report.pylock = check_pylock(args.pylock, package, identity)
+    return report
+
+
+def render_rebuild_text(report: RebuildReport) -> str:
+    identity = report.identity
+    where = f"{report.package} {report.version}" if report.version else report.package
+    trust_root = "cached trust root" if report.offline else "trust root refreshed"
+    lines = [
+        (
+            f"Rebuilding {where} from {report.origin}: attestations checked against "
+            f"{identity.repository}, workflow {identity.workflow} (Sigstore "
+            f"{report.sigstore}, {trust_root})"
+        )
+    ]
+    lines += [f"{r.status} {shown(r.file)}: {r.reason}" for r in report.files]
+    counts = {
+        s: sum(r.status == s for r in report.files)
+        for s in ("reproduced", "differs", "unverified", "error")
+    }
+    summary = f"{plural(len(report.files), 'file')}: {counts['reproduced']} reproduced"
+    for status, label in (
+        ("differs", "differ"),
+        ("unverified", "not verified"),
+        ("error", "not rebuilt (fetch or build error)"),
+    ):
+        if counts[status]:
+            summary += f", {counts[status]} {label}"
+    lines.append(summary + ".")
+    unsigned = sum(r.attested is False for r in report.files)
+    if unsigned:
+        lines.append(
+            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
+            f"{report.commit}: who published them was not checked."
+        )
+    if report.pylock is not None:
+        lines.append(f"pylock: {report.pylock.message}")
+    return "\n".join(lines)
+
+
+def render_rebuild_json(report: RebuildReport) -> str:
+    data = {
+        "mode": "rebuild",
+        "package": report.package,
+        "version": report.version,
+        "origin": report.origin,
+        "identity": report.identity.pylock_entry(),
+        "sigstore": report.sigstore,
+        "offline": report.offline,
+        "commit": report.commit,
+        "files": [asdict(r) for r in report.files],
+        "pylock": asdict(report.pylock) if report.pylock else None,
+        "exit_code": report.exit_code,
+    }
+    return json.dumps(data, indent=2)
+
+
 # --- The consumer's lock file (PEP 751) ----------------------------------------
 
 
@@ -862,6 +1537,36 @@ def count(text: str) -> int:
     return value
 
 
+def index_arguments(mode: argparse.ArgumentParser) -> None:
+    """The options of a mode that reads the index."""
+    mode.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="simple API endpoint (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+    )
+    mode.add_argument(
+        "--timeout",
+        type=positive,
+        default=30.0,
+        metavar="SECONDS",
+        help="timeout of each request (default: %(default)s)",
+    )
+    mode.add_argument(
+        "--retries",
+        type=int,
+        default=len(RETRY_DELAYS),
+        choices=range(len(RETRY_DELAYS) + 1),
+        help="retries of a request that failed on the network (default: %(default)s)",
+    )
+    mode.add_argument(
+        "--jobs",
+        type=count,
+        default=8,
+        metavar="N",
+        help="files fetched at once (default: %(default)s)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     expected = common.add_argument_group(
@@ -959,33 +1664,52 @@ def parser() -> argparse.ArgumentParser:
         help="the wheels and sdists a release run built: the index must hold "
         "exactly these files, byte for byte",
     )
-    release.add_argument(
-        "--index-url",
-        metavar="URL",
-        help="simple API endpoint (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
-    )
-    release.add_argument(
-        "--timeout",
-        type=positive,
-        default=30.0,
-        metavar="SECONDS",
-        help="timeout of each request (default: %(default)s)",
-    )
-    release.add_argument(
-        "--retries",
-        type=int,
-        default=len(RETRY_DELAYS),
-        choices=range(len(RETRY_DELAYS) + 1),
-        help="retries of a request that failed on the network (default: %(default)s)",
-    )
-    release.add_argument(
-        "--jobs",
-        type=count,
-        default=8,
-        metavar="N",
-        help="files fetched at once (default: %(default)s)",
-    )
+    index_arguments(release)
+    rebuild_parser(modes, common)
     return top
+
+
+def rebuild_parser(
+    modes: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    rebuild = modes.add_parser(
+        "rebuild",
+        parents=[common],
+        help="build the attested commit again and compare every file",
+        description="Verify each file's attestation as `release` (VERSION, "
+        "from the index) or `dist` (--dist DIR) does, then clone the commit "
+        "its certificate names (Source Repository URI and Digest) into a "
+        "temporary directory, build it as the publish workflow does (uv "
+        "build, the backend pinned by hash in the commit's "
+        f"{BUILD_CONSTRAINTS}, SOURCE_DATE_EPOCH from the commit) and report "
+        "each file as reproduced or differs, with the first differing "
+        "member. Needs git and uv.",
+        epilog="Exit status: 0 every file reproduced; 1 a file differs or its "
+        "attestation fails; 2 usage, network, index, clone or build error.",
+    )
+    rebuild.add_argument("version", nargs="?", metavar="VERSION")
+    rebuild.add_argument(
+        "--dist",
+        type=Path,
+        metavar="DIR",
+        help="rebuild the local files in DIR (with their .publish.attestation "
+        "files) instead of a version on the index",
+    )
+    rebuild.add_argument(
+        "--source",
+        metavar="URL_OR_PATH",
+        help="clone from here instead of the repository the certificate names "
+        "(a mirror); the commit must still be the certified one",
+    )
+    rebuild.add_argument(
+        "--commit",
+        metavar="SHA",
+        help="the commit to rebuild: every attestation must name it, and a "
+        "file without an attestation is rebuilt from it, unverified (for files "
+        "that were never signed)",
+    )
+    index_arguments(rebuild)
 
 
 def project_defaults(path: Path) -> dict[str, str]:
@@ -1038,6 +1762,19 @@ def identity_from(args: argparse.Namespace) -> Identity:
     return Identity(args.repository, args.workflow, args.environment.strip())
 
 
+def index_options(args: argparse.Namespace) -> IndexOptions:
+    if args.index_url is None:
+        from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+        args.index_url = PYPI_SIMPLE_ENDPOINT
+    return IndexOptions(
+        index_url=args.index_url,
+        timeout=args.timeout,
+        retries=RETRY_DELAYS[: args.retries],
+        jobs=args.jobs,
+    )
+
+
 def run(args: argparse.Namespace) -> Report:
     identity = identity_from(args)
     package = canonicalize_name(args.package)
@@ -1052,16 +1789,7 @@ def run(args: argparse.Namespace) -> Report:
             version = Version(args.version)
         except InvalidVersion:
             raise UsageError(f"{args.version!r} is not a version") from None
-        if args.index_url is None:
-            from pypi_simple import PYPI_SIMPLE_ENDPOINT
-
-            args.index_url = PYPI_SIMPLE_ENDPOINT
-        options = IndexOptions(
-            index_url=args.index_url,
-            timeout=args.timeout,
-            retries=RETRY_DELAYS[: args.retries],
-            jobs=args.jobs,
-        )
+        options = index_options(args)
         report = Report(
             "release",
             package,
@@ -1084,14 +1812,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the output says which instance is used, once.
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     try:
-        report = run(args)
+        report = run_rebuild(args) if args.mode == "rebuild" else run(args)
     except (UsageError, IndexUnavailable) as error:
         if args.json:
             print(json.dumps({"error": str(error), "exit_code": 2}, indent=2))
         else:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    print(render_json(report) if args.json else render_text(report))
+    if isinstance(report, RebuildReport):
+        print(render_rebuild_json(report) if args.json else render_rebuild_text(report))
+    else:
+        print(render_json(report) if args.json else render_text(report))
     return report.exit_code
 
 

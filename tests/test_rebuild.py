@@ -1,0 +1,398 @@
+"""`verify_attestations.py rebuild`: build the attested commit again, compare.
+
+A rendered project's files cannot be signed here (no GitHub), so the parts are
+tested where they can be: reading the source from a certificate on the real
+fixture (trailofbits/pypi-attestations), and rebuilding end to end on a
+rendered project built by its own publish workflow's build job, with the
+commit named by --commit and cloned from the local repository (--source),
+from local files and from an index served on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import pytest
+
+from conftest import (
+    LOCAL_UV,
+    Builds,
+    import_script,
+    job_run_steps,
+    run,
+    shared_or_skip,
+)
+from local_index import FakeIndex
+
+REAL = "trailofbits/pypi-attestations"
+REAL_SDIST = "pypi_attestations-0.0.19.tar.gz"
+# What the fixture's certificate says it was built from.
+REAL_SOURCE = f"https://github.com/{REAL}"
+REAL_COMMIT = "08802efe1f8e5fec4ad842d6b8ce97656092ee72"
+REAL_IDENTITY = [
+    "--package",
+    "pypi-attestations",
+    "--repository",
+    REAL,
+    "--workflow",
+    "release.yml",
+    "--environment",
+    "",
+    "--offline",
+]
+SDIST = "acme_widget_tools-0.1.0.tar.gz"
+WHEEL = "acme_widget_tools-0.1.0-py3-none-any.whl"
+
+
+class Outcome(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+    def line(self, name: str) -> str:
+        (found,) = [ln for ln in self.out.splitlines() if f" {name}: " in ln]
+        return found
+
+
+@pytest.fixture(scope="module")
+def verify(renders: Any) -> ModuleType:
+    return import_script(renders() / "scripts" / "verify_attestations.py")
+
+
+@pytest.fixture
+def cli(
+    verify: ModuleType,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., Outcome]:
+    """main() in this process, as a consumer would run it."""
+    monkeypatch.setattr(verify, "RETRY_DELAYS", (0.0, 0.0))
+    for name, value in LOCAL_UV.items():
+        monkeypatch.setenv(name, value)
+
+    def call(*argv: str | Path) -> Outcome:
+        capsys.readouterr()
+        code = verify.main(["rebuild", *(str(a) for a in argv)])
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return call
+
+
+# --- The source a certificate names (real fixture) -------------------------------
+
+
+@pytest.fixture
+def real_dist(tmp_path: Path) -> Path:
+    fixtures = shared_or_skip("fixtures/attestations")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in (REAL_SDIST, REAL_SDIST + ".publish.attestation"):
+        shutil.copyfile(fixtures / name, dist / name)
+    return dist
+
+
+def test_certificate_names_the_repository_and_commit(
+    verify: ModuleType, real_dist: Path
+) -> None:
+    attestation = verify.load_attestation(
+        (real_dist / (REAL_SDIST + ".publish.attestation")).read_bytes()
+    )
+    assert verify.attested_source([attestation]) == verify.Source(
+        REAL_SOURCE, REAL_COMMIT
+    )
+
+
+def test_verified_file_is_cloned_from_the_certified_commit(
+    cli: Callable[..., Outcome], real_dist: Path, tmp_path: Path
+) -> None:
+    # No GitHub here: the clone from an empty mirror fails, after the
+    # attestation verified, naming the commit the certificate names.
+    mirror = tmp_path / "mirror"
+    run("git", "init", "--quiet", mirror)
+    result = cli("--dist", real_dist, *REAL_IDENTITY, "--source", mirror)
+    assert result.code == 2
+    assert result.line(REAL_SDIST).startswith(
+        f"error {REAL_SDIST}: fetching commit {REAL_COMMIT} from {mirror} failed: "
+    )
+    (entry,) = json.loads(
+        cli("--dist", real_dist, *REAL_IDENTITY, "--source", mirror, "--json").out
+    )["files"]
+    assert (entry["repository"], entry["commit"]) == (REAL_SOURCE, REAL_COMMIT)
+
+
+def test_release_file_is_cloned_from_the_commit_its_provenance_names(
+    cli: Callable[..., Outcome], index: FakeIndex, tmp_path: Path
+) -> None:
+    fixtures = shared_or_skip("fixtures/attestations")
+    index.add(
+        REAL_SDIST,
+        (fixtures / REAL_SDIST).read_bytes(),
+        (fixtures / (REAL_SDIST + ".provenance")).read_bytes(),
+    )
+    mirror = tmp_path / "mirror"
+    run("git", "init", "--quiet", mirror)
+    result = cli(
+        "0.0.19", "--index-url", index.simple, *REAL_IDENTITY, "--source", mirror
+    )
+    assert result.code == 2
+    assert result.line(REAL_SDIST).startswith(
+        f"error {REAL_SDIST}: fetching commit {REAL_COMMIT} from {mirror} failed: "
+    )
+    assert result.out.startswith(
+        "Rebuilding pypi-attestations 0.0.19 from the index: attestations checked "
+        f"against {REAL}, workflow release.yml"
+    )
+
+
+def test_attestation_naming_another_commit_is_not_rebuilt(
+    cli: Callable[..., Outcome], real_dist: Path
+) -> None:
+    other = "1" * 40
+    result = cli("--dist", real_dist, *REAL_IDENTITY, "--commit", other)
+    assert result.code == 1
+    assert result.line(REAL_SDIST) == (
+        f"unverified {REAL_SDIST}: the certificate names commit {REAL_COMMIT}, "
+        f"not --commit {other}"
+    )
+
+
+def test_file_whose_attestation_fails_is_not_rebuilt(
+    cli: Callable[..., Outcome], real_dist: Path
+) -> None:
+    identity = [a if a != "release.yml" else "other.yml" for a in REAL_IDENTITY]
+    result = cli("--dist", real_dist, *identity)
+    assert result.code == 1
+    assert result.line(REAL_SDIST).startswith(
+        f"unverified {REAL_SDIST}: signed by workflow release.yml"
+    )
+
+
+# --- Usage errors -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ((), "rebuild takes VERSION (files from the index) or --dist DIR"),
+        (("0.1.0", "--dist", "dist"), "rebuild takes VERSION (files from the index)"),
+        (("0.1.0", "--commit", "abc123"), "--commit 'abc123' is not a full 40-hex"),
+        (("1.0!x",), "'1.0!x' is not a version"),
+    ],
+)
+def test_usage_errors_are_one_line(
+    renders: Any, argv: tuple[str, ...], message: str
+) -> None:
+    project = renders()
+    script = project / "scripts/verify_attestations.py"
+    result = run(
+        sys.executable, script, "rebuild", *argv, "--offline", cwd=project, check=False
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {message}")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_file_that_is_not_a_distribution_is_not_rebuilt(
+    cli: Callable[..., Outcome], renders: Any, tmp_path: Path
+) -> None:
+    project = renders()
+    (tmp_path / "acme_widget_tools.whl").write_bytes(b"PK")
+    (tmp_path / "other-0.1.0.tar.gz").write_bytes(b"")
+    result = cli(
+        "--dist",
+        tmp_path,
+        "--commit",
+        "1" * 40,
+        "--source",
+        tmp_path,
+        "--pyproject",
+        project / "pyproject.toml",
+    )
+    assert result.code == 1
+    assert result.line("acme_widget_tools.whl").startswith(
+        "unverified acme_widget_tools.whl: not a valid distribution file name: "
+    )
+    assert result.line("other-0.1.0.tar.gz") == (
+        "unverified other-0.1.0.tar.gz: belongs to project other, not acme-widget-tools"
+    )
+
+
+@pytest.mark.slow
+def test_commit_that_cannot_be_built_as_pinned_is_a_build_error(
+    cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
+) -> None:
+    released = builds(renders({"build_backend": "hatchling"}))
+    source = tmp_path / "source"
+    run("git", "clone", "--quiet", released, source)
+    constraints = ".github/release-requirements/build-constraints.txt"
+    run("git", "rm", "--quiet", constraints, cwd=source)
+    run("git", "commit", "--quiet", "-m", "unpinned", cwd=source)
+    commit = head(source)
+    args = ["--dist", released / "dist", "--commit", commit, "--source", source]
+    args += ["--pyproject", released / "pyproject.toml"]
+    result = cli(*args)
+    assert result.code == 2
+    assert result.line(WHEEL) == (
+        f"error {WHEEL}: commit {commit} has no "
+        ".github/release-requirements/build-constraints.txt: it does not pin its "
+        "build requirements, so it cannot be rebuilt as it was built"
+    )
+    # Pins whose hashes are not the packages': uv refuses, in one line.
+    run("git", "checkout", "--quiet", "HEAD~1", "--", constraints, cwd=source)
+    pins = source / constraints
+    pins.write_text(
+        re.sub(
+            r"(--hash=sha256:)([0-9a-f])",
+            lambda m: m[1] + ("1" if m[2] == "0" else "0"),
+            pins.read_text(),
+        )
+    )
+    run("git", "commit", "--quiet", "--all", "-m", "a wrong hash", cwd=source)
+    commit = head(source)
+    result = cli(*args[:2], "--commit", commit, *args[4:])
+    assert result.code == 2
+    line = result.line(WHEEL)
+    assert line.startswith(
+        f"error {WHEEL}: uv build of commit {commit} failed: Failed to build `"
+    )
+    assert re.search(r"/source` \(Hash mismatch for `[^`]+==[^`]+`\)$", line), line
+
+
+# --- End to end on a rendered project -----------------------------------------------
+
+
+def test_rebuild_builds_as_the_publish_workflow_does(
+    verify: ModuleType, renders: Any
+) -> None:
+    workflow = renders() / ".github/workflows/publish.yml"
+    (build,) = [s for s in job_run_steps(workflow, "build") if "uv build" in s.script]
+    command = " ".join(build.script.replace("\\\n", " ").split())
+    assert "uv " + " ".join(verify.BUILD_COMMAND) in command
+    assert 'SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"' in command
+
+
+def head(repository: Path) -> str:
+    return run("git", "rev-parse", "HEAD", cwd=repository).stdout.strip()
+
+
+class Released(NamedTuple):
+    """A rendered project's release: its git repository (with the build job's
+    dist/) and the command-line arguments that name it."""
+
+    checkout: Path
+    args: list[str]
+
+
+def released(builds: Builds, renders: Any, backend: str) -> Released:
+    checkout = builds(renders({"build_backend": backend}))
+    return Released(
+        checkout,
+        [
+            "--commit",
+            head(checkout),
+            "--source",
+            str(checkout),
+            "--pyproject",
+            str(checkout / "pyproject.toml"),
+        ],
+    )
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tamper(wheel: Path, member: str) -> None:
+    """Rewrite one member of a wheel, as a compromised build step could."""
+    original = wheel.read_bytes()
+    with (
+        zipfile.ZipFile(wheel.with_suffix(".orig"), "w") as out,
+        zipfile.ZipFile(wheel) as archive,
+    ):
+        for info in archive.infolist():
+            data = archive.read(info)
+            out.writestr(
+                info, data + b"import os\n" if info.filename == member else data
+            )
+    wheel.with_suffix(".orig").replace(wheel)
+    assert wheel.read_bytes() != original
+
+
+@pytest.mark.slow
+def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
+    cli: Callable[..., Outcome],
+    builds: Builds,
+    renders: Any,
+    index: FakeIndex,
+    tmp_path: Path,
+) -> None:
+    release = released(builds, renders, "hatchling")
+    dist = tmp_path / "published"
+    shutil.copytree(
+        release.checkout / "dist", dist, ignore=shutil.ignore_patterns(".*")
+    )
+    tamper(dist / WHEEL, "acme_widget_tools/__init__.py")
+    index.project = "acme-widget-tools"
+    for name in (SDIST, WHEEL):
+        index.add(name, (dist / name).read_bytes(), None)
+    result = cli("0.1.0", "--index-url", index.simple, *release.args, "--offline")
+    assert result.code == 1, result.out
+    commit = head(release.checkout)
+    assert result.line(SDIST).startswith(f"reproduced {SDIST}: sha256:")
+    assert f"@ {commit} (cloned from {release.checkout}); no attestation" in (
+        result.line(SDIST)
+    )
+    published = sha256_of(dist / WHEEL)
+    rebuilt = sha256_of(release.checkout / "dist" / WHEEL)
+    assert result.line(WHEEL) == (
+        f"differs {WHEEL}: first differing member acme_widget_tools/__init__.py: "
+        f"its contents differ; published sha256:{published}, rebuilt "
+        f"sha256:{rebuilt}"
+    )
+    assert "2 files: 1 reproduced, 1 differ." in result.out
+    assert (
+        "2 files without an attestation rebuilt from --commit "
+        f"{commit}: who published them was not checked."
+    ) in result.out
+    data = json.loads(
+        cli(
+            "0.1.0", "--index-url", index.simple, *release.args, "--offline", "--json"
+        ).out
+    )
+    entry = {f["file"]: f for f in data["files"]}[WHEEL]
+    assert (entry["status"], entry["member"], entry["contents_match"]) == (
+        "differs",
+        "acme_widget_tools/__init__.py",
+        False,
+    )
+    assert (entry["sha256"], entry["rebuilt_sha256"]) == (published, rebuilt)
+    assert data["exit_code"] == 1
+
+
+@pytest.mark.slow
+def test_setuptools_sdist_is_said_to_differ_and_why(
+    cli: Callable[..., Outcome], builds: Builds, renders: Any
+) -> None:
+    # The build job's sdist dates entries from its checkout; the rebuild's
+    # checkout is another: the wheel is reproduced, the sdist cannot be.
+    release = released(builds, renders, "setuptools")
+    result = cli("--dist", release.checkout / "dist", *release.args, "--offline")
+    assert result.code == 1
+    assert result.line(WHEEL).startswith(f"reproduced {WHEEL}: sha256:")
+    line = result.line(SDIST)
+    assert line.startswith(f"differs {SDIST}: first differing member ")
+    assert (
+        ": same contents, other date; setuptools dates sdist entries from the "
+        "checkout's files, so its sdists cannot be reproduced byte for byte: "
+        "every member's contents match; published sha256:" in line
+    )
