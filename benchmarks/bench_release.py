@@ -24,7 +24,7 @@ What cannot run here is replaced by a stand-in, the same for both designs:
     uv run python benchmarks/bench_release.py [--runs N]
 
 Wall time is the jobs' critical path, as GitHub runs them (a job starts when
-the jobs it needs have finished; the rebuild runs beside sign and verify);
+the jobs it needs have finished; the rebuild runs beside the build);
 runner time is their sum. The hardening's budget: at most 20% more wall time
 than v0.1.0's design.
 """
@@ -164,7 +164,7 @@ class Runner:
 
     def artifact(self, upload: bool, options: Any) -> None:
         """Keep an upload's files; a download copies them where it asks (the
-        rebuild job compares the build job's files with its own)."""
+        compare job fetches the build's and the rebuild's)."""
         kept = self.scratch / "artifacts" / str(options["name"])
         if upload:
             kept.mkdir(parents=True)

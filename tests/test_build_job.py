@@ -55,10 +55,11 @@ def test_distributions_pass_twine_check_strict(project: Path, builds: Builds) ->
 
 
 def rebuild_on_another_runner(builds: Builds, project: Path, tmp_path: Path) -> Job:
-    """The rebuild job's steps, up to the comparison, on a fresh clone of the
-    released commit whose files have other dates than the build job's
-    checkout (runners share an image, so file modes agree); the build job's
-    dist/ fetched as built/."""
+    """The rebuild job's steps on a fresh clone of the released commit whose
+    files have other dates than the build job's checkout (runners share an
+    image, so file modes agree), then the compare job's downloads: the build
+    job's dist/ as built/, the rebuild's as rebuilt/ (uploaded artifacts hold
+    no hidden files)."""
     built = builds.job(project).workdir
     checkout = tmp_path / "rebuild"
     run("git", "clone", "--quiet", built, checkout)
@@ -67,13 +68,10 @@ def rebuild_on_another_runner(builds: Builds, project: Path, tmp_path: Path) -> 
         if ".git" not in path.parts:
             os.utime(path, (later, later))
     job = Job(checkout, tmp_path / "temp", "v0.1.0")
-    steps = job_run_steps(checkout / ".github/workflows/publish.yml", "rebuild")
-    job.run_all(steps[:-1])
-    # Fetched after the build, as the job does: a backend that packs every
-    # file it finds (hatchling) must not see them.
-    shutil.copytree(
-        built / "dist", checkout / "built", ignore=shutil.ignore_patterns(".*")
-    )
+    job.run_all(job_run_steps(checkout / ".github/workflows/publish.yml", "rebuild"))
+    hidden = shutil.ignore_patterns(".*")
+    shutil.copytree(built / "dist", checkout / "built", ignore=hidden)
+    shutil.copytree(checkout / "dist", checkout / "rebuilt", ignore=hidden)
     return job
 
 
@@ -82,7 +80,7 @@ def test_rebuild_on_another_runner_reproduces_every_file(
     project: Path, builds: Builds, combination: dict[str, str], tmp_path: Path
 ) -> None:
     job = rebuild_on_another_runner(builds, project, tmp_path)
-    compare = step(job.workdir, "Compare", job="rebuild")
+    compare = step(job.workdir, "Compare", job="compare")
     result = job.run(compare)
     assert result.returncode == 0, result.stdout
     lines = result.stdout.splitlines()
@@ -119,11 +117,11 @@ def test_rebuild_refuses_a_file_the_build_job_changed(
         else:
             info = tarfile.TarInfo("acme_widget_tools-0.1.0/PKG-INFO")
             archive.addfile(info, io.BytesIO(b""))
-    result = job.run(step(job.workdir, "Compare", job="rebuild"))
+    result = job.run(step(job.workdir, "Compare", job="compare"))
     assert result.returncode == 1
     built = hashlib.sha256(changed.read_bytes()).hexdigest()
     rebuilt = hashlib.sha256(
-        (job.workdir / "dist" / changed.name).read_bytes()
+        (job.workdir / "rebuilt" / changed.name).read_bytes()
     ).hexdigest()
     assert f"::error::{changed.name} differs" in result.stdout
     assert f"built sha256:{built}, rebuilt sha256:{rebuilt}" in result.stdout
@@ -264,6 +262,6 @@ def test_sdist_contents_are_compared_as_an_installer_unpacks_them(
     for attack, message in expected.items():
         sdist.write_bytes(original)
         rewrite_sdist(sdist, attack)
-        result = job.run(step(job.workdir, "Compare", job="rebuild"))
+        result = job.run(step(job.workdir, "Compare", job="compare"))
         assert result.returncode == 1, attack
         assert f"::error::{message}" in result.stdout, attack

@@ -75,7 +75,11 @@ TOKEN_JOBS = {
 }
 # The artifacts a token job may download: distributions and attestations,
 # never anything a job runs.
-DATA_ARTIFACTS = {"dist": "dist/", "attestations": "dist/*.publish.attestation"}
+DATA_ARTIFACTS = {
+    "dist": "dist/",
+    "rebuilt": "dist/",
+    "attestations": "dist/*.publish.attestation",
+}
 # Every command a token job's shell steps may start: the runner's Python, the
 # hash-checked installs, the released commit's check script, signing and upload.
 TOKEN_JOB_COMMANDS = (
@@ -97,7 +101,14 @@ def test_permissions_are_least_privilege(
     workflow = publish(project)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    expected_jobs = {"build", "rebuild", "provenance", "publish", "verify-release"}
+    expected_jobs = {
+        "build",
+        "rebuild",
+        "compare",
+        "provenance",
+        "publish",
+        "verify-release",
+    }
     if combination["publishing_tool"] == "uv":
         expected_jobs |= {"sign", "verify"}
     assert set(jobs) == expected_jobs
@@ -123,13 +134,15 @@ def test_upload_waits_for_every_check(
 ) -> None:
     jobs = publish(project)["jobs"]
     if combination["publishing_tool"] == "uv":
-        assert jobs["sign"]["needs"] == "rebuild"
+        assert jobs["sign"]["needs"] == "compare"
         assert jobs["verify"]["needs"] == "sign"
-        assert set(jobs["publish"]["needs"]) == {"verify", "rebuild", "provenance"}
+        assert set(jobs["publish"]["needs"]) == {"verify", "compare", "provenance"}
     else:
-        assert set(jobs["publish"]["needs"]) == {"build", "rebuild", "provenance"}
-    assert jobs["rebuild"]["needs"] == "build"
-    assert jobs["provenance"]["needs"] == "rebuild"
+        assert set(jobs["publish"]["needs"]) == {"build", "compare", "provenance"}
+    # The rebuild runs beside the build, apart from it.
+    assert "needs" not in jobs["rebuild"]
+    assert set(jobs["compare"]["needs"]) == {"build", "rebuild"}
+    assert jobs["provenance"]["needs"] == "compare"
     assert jobs["verify-release"]["needs"] == "publish"
 
 
@@ -146,7 +159,7 @@ def test_nothing_is_signed_before_the_rebuild_reproduced_it(project: Path) -> No
 
     for name, job in jobs.items():
         if "id-token" in (job.get("permissions") or {}):
-            assert "rebuild" in needed(name), name
+            assert "compare" in needed(name), name
             runs = [str(s.get("run", "")) for s in job["steps"]]
             checked = [i for i, r in enumerate(runs) if "check-dist.sh" in r]
             fetching = ("actions/checkout@", "actions/download-artifact@")
@@ -173,7 +186,9 @@ def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
         if "id-token" not in job["permissions"]:
             continue
         for step in steps_using(job, "actions/download-artifact"):
-            assert step["with"]["name"] in DATA_ARTIFACTS, f"{name}: {step}"
+            # The files to sign and upload, and their attestations; the
+            # rebuild's only to compare, in a job without a token.
+            assert step["with"]["name"] in {"dist", "attestations"}, f"{name}: {step}"
         # What a token job checks out is a short list of the commit's files.
         for step in steps_using(job, "actions/checkout"):
             assert step["with"]["sparse-checkout-cone-mode"] is False
@@ -290,7 +305,7 @@ def test_build_provenance_follows_the_answer(renders: Any) -> None:
 def test_both_tools_share_the_build_jobs(renders: Any) -> None:
     a = publish(renders({"publishing_tool": "pypa-action"}))["jobs"]
     b = publish(renders({"publishing_tool": "uv"}))["jobs"]
-    for name in ("build", "rebuild", "provenance"):
+    for name in ("build", "rebuild", "compare", "provenance"):
         assert a[name] == b[name], name
 
 
@@ -299,10 +314,15 @@ def test_rebuild_is_an_independent_build_with_the_same_tools(project: Path) -> N
     build = [s for s in jobs["build"]["steps"] if "uv build" in s.get("run", "")]
     rebuild = [s for s in jobs["rebuild"]["steps"] if "uv build" in s.get("run", "")]
     assert build == rebuild
-    # Its own checkout, not the build job's files; only the result is compared.
-    (fetch,) = steps_using(jobs["rebuild"], "actions/download-artifact")
-    assert fetch["with"]["path"] == "built/"
-    assert "compare-dist.sh built dist" in runs_of(jobs["rebuild"])
+    # Its own checkout, not the build job's files; only the results meet,
+    # in a job that compares them.
+    assert not steps_using(jobs["rebuild"], "actions/download-artifact")
+    fetched = steps_using(jobs["compare"], "actions/download-artifact")
+    assert {(s["with"]["name"], s["with"]["path"]) for s in fetched} == {
+        ("dist", "built/"),
+        ("rebuilt", "rebuilt/"),
+    }
+    assert "compare-dist.sh built rebuilt" in runs_of(jobs["compare"])
 
 
 def test_tools_run_through_uvx_are_pinned(project: Path) -> None:
