@@ -113,6 +113,7 @@ def main() -> int:
             [sys.executable, script, "dist", directories[0], *OPTIONS],
             check=True,
             capture_output=True,
+            cwd=script.parent.parent,
         )
         whole_run = time.perf_counter() - start
 

@@ -562,8 +562,12 @@ def provenance_of(attestation: bytes, **publisher: str | None) -> bytes:
 WHEEL_0019 = "pypi_attestations-0.0.19-py3-none-any.whl"
 
 
+# The test index is plain http on 127.0.0.1, which only this flag admits.
+LOCAL = ["--insecure-local-index"]
+
+
 def release_args(index: FakeIndex, *extra: str) -> list[str]:
-    return ["release", "0.0.19", "--index-url", index.simple, *ARGS, *extra]
+    return ["release", "0.0.19", "--index-url", index.simple, *ARGS, *LOCAL, *extra]
 
 
 @pytest.fixture
@@ -830,7 +834,7 @@ def test_release_file_that_is_not_a_distribution_is_rejected(
 def test_release_version_not_listed_is_exit_2(
     cli: Callable[..., Outcome], published: FakeIndex
 ) -> None:
-    result = cli("release", "9.9", "--index-url", published.simple, *ARGS)
+    result = cli("release", "9.9", "--index-url", published.simple, *ARGS, *LOCAL)
     assert (result.code, result.out) == (2, "")
     assert result.err == (
         "error: the index lists no files for pypi-attestations 9.9 (yet)\n"

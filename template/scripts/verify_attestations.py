@@ -54,6 +54,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -91,12 +92,22 @@ ATTESTATION_SUFFIX = ".publish.attestation"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com/"
 
-# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md); read only
-# to explain a failure or name the signer of a verified file.
+# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md). The
+# library's GitHub policy checks the issuer, the repository and the workflow;
+# the ref, the commit and the repository id are checked here, on the same
+# certificate, once its signature has verified.
 OID_ISSUER = "1.3.6.1.4.1.57264.1.8"
 OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"
+OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
+OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
+
+# An attestation is about 10 kB and a provenance object holds a few: anything
+# larger is refused unread, so a hostile index or file cannot make the parser
+# chew on it.
+MAX_DOCUMENT = 1024 * 1024
+TAG_PREFIX = "refs/tags/"
 
 Status = Literal["OK", "FAIL", "ERROR"]
 T = TypeVar("T")
@@ -155,6 +166,67 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Source:
+    """What the certificate must record about the source that was built.
+
+    tag is the release tag's pattern ("v{version}": the ref must be
+    refs/tags/v<the file's version>); commit and repository_id are checked
+    only when given.
+    """
+
+    tag: str = "v{version}"
+    commit: str | None = None
+    repository_id: str | None = None
+
+    def ref(self, version: Version | str) -> str:
+        return TAG_PREFIX + self.tag.replace("{version}", str(version))
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "tag": self.tag,
+            "commit": self.commit,
+            "repository_id": self.repository_id,
+        }
+
+
+def check_source(
+    claims: Mapping[str, str], source: Source, version: Version
+) -> str | None:
+    """Why a verified certificate does not prove this release's source, if not.
+
+    The ref must be the tag of the file's version (the tag's version text is
+    compared as PEP 440 does, as build tools name the file), then the commit
+    and the repository id when they are expected.
+    """
+    ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
+    before, _, suffix = source.tag.partition("{version}")
+    prefix = TAG_PREFIX + before
+    tagged = None
+    if ref.startswith(prefix) and ref.endswith(suffix):
+        text = ref[len(prefix) : len(ref) - len(suffix)]
+        try:
+            tagged = Version(text) if text else None
+        except InvalidVersion:
+            tagged = None
+    if tagged != version:
+        return (
+            f"signed at ref {ref or '(none)'}, expected the release tag "
+            f"{source.ref(version)}"
+        )
+    commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
+    if source.commit is not None and commit.casefold() != source.commit.casefold():
+        return f"signed at commit {commit or '(none)'}, expected {source.commit}"
+    repository_id = claims.get(OID_SOURCE_REPOSITORY_IDENTIFIER, "")
+    if source.repository_id is not None and repository_id != source.repository_id:
+        return (
+            f"signed by repository id {repository_id or '(none)'}, expected "
+            f"{source.repository_id}: the repository was deleted and re-created, "
+            "or is another one of that name"
+        )
+    return None
+
+
+@dataclass(frozen=True)
 class FileResult:
     """The verdict on one file: OK, FAIL (evidence against it) or ERROR (the
     network or index did not let us decide)."""
@@ -182,6 +254,7 @@ class Report:
     version: str | None = None
     files: list[FileResult] = field(default_factory=list)
     pylock: PylockResult | None = None
+    source: Source = field(default_factory=Source)
 
     @property
     def exit_code(self) -> int:
@@ -230,10 +303,18 @@ class _AnySigner:
 class AttestationChecker:
     """Verifies attestations against one identity on one Sigstore instance."""
 
-    def __init__(self, identity: Identity, *, staging: bool, offline: bool) -> None:
+    def __init__(
+        self,
+        identity: Identity,
+        *,
+        staging: bool,
+        offline: bool,
+        source: Source | None = None,
+    ) -> None:
         self.identity = identity
         self.staging = staging
         self.offline = offline
+        self.source = source or Source()
         self._publisher = identity.as_publisher()
         self._prepared = False
 
@@ -274,23 +355,40 @@ class AttestationChecker:
         """(True, who signed it) or (False, why it is rejected).
 
         With predicate_type, an attestation of another type is rejected too.
+        The certificate must also record the source self.source expects, for
+        the version in the file's name.
         """
         self.prepare()
-        try:
-            signed_type, _ = attestation.verify(
-                self._publisher, dist, staging=self.staging, offline=True
-            )
         # Attestations are untrusted input: whatever a malformed one makes the
         # library raise is a rejection of that file, not a crash.
+        try:
+            claims = attestation.certificate_claims
+            signed_type, _ = attestation.verify(
+                self._publisher_for(claims), dist, staging=self.staging, offline=True
+            )
         except Exception as error:  # noqa: BLE001
             return False, self._explain(attestation, dist, error)
         if predicate_type is not None and signed_type != predicate_type:
             wanted = short_type(predicate_type)
             return False, f"a {short_type(signed_type)}, not a {wanted}"
-        return (
-            True,
-            f"signed by {self._signer(attestation)} ({short_type(signed_type)})",
-        )
+        if problem := check_source(claims, self.source, distribution_version(dist)):
+            return False, problem
+        return True, f"signed by {signer(claims)} ({short_type(signed_type)})"
+
+    def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
+        """The expected publisher, spelled as the certificate spells it.
+
+        GitHub owner and repository names are case-insensitive, but the
+        library compares the certificate's repository exactly: a certificate
+        whose repository differs only in case is verified against its own
+        spelling, so the signature check still binds every other letter.
+        """
+        claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
+        if claimed == self.identity.repository or not self.identity.same_repository(
+            claimed
+        ):
+            return self._publisher
+        return GitHubPublisher(repository=claimed, workflow=self.identity.workflow)
 
     def _explain(
         self, attestation: Attestation, dist: Distribution, error: Exception
@@ -318,7 +416,7 @@ class AttestationChecker:
         if issuer != GITHUB_ACTIONS_ISSUER:
             return f"not signed by GitHub Actions (certificate issuer: {issuer})"
         repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-        if repository != self.identity.repository:
+        if not self.identity.same_repository(repository):
             return (
                 f"signed by repository {repository}, "
                 f"expected {self.identity.repository}"
@@ -331,12 +429,20 @@ class AttestationChecker:
             )
         return None
 
-    @staticmethod
-    def _signer(attestation: Attestation) -> str:
-        claims = attestation.certificate_claims
-        repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-        workflow, _, ref = workflow_of(claims, repository)
-        return f"{repository}, {workflow} @ {ref}"
+
+def signer(claims: Mapping[str, str]) -> str:
+    """Who signed a verified certificate: repository, workflow @ ref."""
+    repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
+    workflow, _, ref = workflow_of(claims, repository)
+    return f"{repository}, {workflow} @ {ref}"
+
+
+def distribution_version(dist: Distribution) -> Version:
+    """The version in a distribution's file name (the library checked the
+    name when it made the Distribution)."""
+    if dist.name.endswith(".whl"):
+        return parse_wheel_filename(dist.name)[1]
+    return parse_sdist_filename(dist.name)[1]
 
 
 def workflow_of(claims: Mapping[str, str], repository: str) -> tuple[str, str, str]:
@@ -358,14 +464,34 @@ def short_type(predicate_type: str) -> str:
 
 def load_attestation(text: bytes) -> Attestation:
     """Parse an attestation file; ValueError with a one-line reason."""
+    return load_document(Attestation, text, "attestation", "a PEP 740 attestation")
+
+
+Document = TypeVar("Document", Attestation, Provenance)
+
+
+def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> Document:
+    """Parse untrusted JSON into a model; ValueError with a one-line reason.
+
+    pydantic's parser bounds the nesting (json.loads would raise
+    RecursionError on 20,000 nested lists), and the size is bounded first.
+    """
+    if len(text) > MAX_DOCUMENT:
+        raise ValueError(too_large(noun))
     try:
-        json.loads(text)
-    except ValueError as error:
-        raise ValueError(f"attestation is not valid JSON ({error})") from None
-    try:
-        return Attestation.model_validate_json(text)
+        return model.model_validate_json(text)
     except ValidationError as error:
-        raise ValueError(f"not a PEP 740 attestation ({first_error(error)})") from None
+        problem = error.errors()[0] if error.errors() else None
+        if problem is not None and problem["type"] == "json_invalid":
+            message = problem["msg"]
+            if "recursion limit" in message:
+                message = "nested too deeply: " + message
+            raise ValueError(f"{noun} is not valid JSON ({message})") from None
+        raise ValueError(f"not {kind} ({first_error(error)})") from None
+
+
+def too_large(noun: str) -> str:
+    return f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
 
 
 def first_error(error: ValidationError) -> str:
@@ -397,6 +523,8 @@ def check_local_file(
     attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
     if not attestation_path.is_file():
         return fail(f"no attestation: {attestation_path.name} is missing")
+    if attestation_path.stat().st_size > MAX_DOCUMENT:
+        return fail(too_large("attestation"))
     try:
         attestation = load_attestation(attestation_path.read_bytes())
     except ValueError as error:
@@ -486,6 +614,7 @@ class IndexOptions:
     timeout: float
     retries: Sequence[float]
     jobs: int
+    allow_local: bool = False  # http:// on this machine, for tests
 
     def client(self) -> PyPISimple:
         from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
@@ -516,12 +645,95 @@ def release_files(
             raise IndexUnavailable(
                 f"the index's page for {package} is not a PEP 691 JSON page: {error}"
             ) from None
-    files = [p for p in page.packages if same_version(p.version, version)]
+        except RecursionError:
+            raise IndexUnavailable(
+                f"the index's page for {package} is nested too deeply to be a "
+                "PEP 691 JSON page"
+            ) from None
+    # A name no version can be read from may be meant for this one: it is
+    # listed (and rejected) rather than skipped.
+    files = [
+        p
+        for p in page.packages
+        if p.version is None
+        or same_version(p.version, version)
+        or same_version(lax_version(p.filename), version)
+    ]
     if not files:
         raise IndexUnavailable(
             f"the index lists no files for {package} {version} (yet)"
         )
     return files
+
+
+def lax_version(filename: str) -> str | None:
+    """The version a wheel or sdist name claims, however odd the rest is."""
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def listed_problem(
+    filename: str, package: NormalizedName, version: Version, times: int
+) -> str | None:
+    """Why a file the index lists for this release cannot be one of its
+    distributions, if it cannot: every such file fails the release."""
+    if times > 1:
+        return f"the index lists this file name {times} times"
+    if not safe_filename(filename):
+        return (
+            "not a file name: it holds a path separator, a control character "
+            "or starts with a dot"
+        )
+    try:
+        project = distribution_project(filename)
+    except ValueError as error:
+        return str(error)
+    if project != package:
+        return f"belongs to project {project}"
+    if lax_version(filename) != str(version):
+        return f"a file of version {lax_version(filename)}, listed for {version}"
+    return None
+
+
+def url_problem(url: str, allow_local: bool) -> str | None:
+    """Why an index, file or provenance URL is not one to fetch, if it is not.
+
+    Only https is trusted to bring the index's own words; a plain-http index
+    on this machine is accepted behind --insecure-local-index, for tests.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    local = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+    if parts.scheme == "http" and local and allow_local:
+        return None
+    if parts.scheme == "http" and local:
+        return "plain http (--insecure-local-index accepts it, for tests)"
+    return "not https"
+
+
+def insecure_url(pkg: DistributionPackage, allow_local: bool) -> str | None:
+    for url in (pkg.url, pkg.provenance_url):
+        if url is not None and (problem := url_problem(url, allow_local)):
+            return f"the index serves it from {url}: {problem}"
+    return None
+
+
+def safe_filename(name: str) -> bool:
+    """A bare, printable file name: no directory part, nothing hidden."""
+    return (
+        bool(name)
+        and name.isprintable()
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+    )
 
 
 @dataclass(frozen=True)
@@ -560,24 +772,57 @@ def fetch(pkg: DistributionPackage, path: Path, options: IndexOptions) -> Fetche
             )
             raw = with_retries(
                 f"the provenance of {name}",
-                lambda: client.get_provenance(pkg, timeout=options.timeout),
+                lambda: provenance_bytes(client, pkg, options.timeout),
                 options.retries,
             )
     except IndexUnavailable as error:
         return fail("ERROR", str(error))
+    except DocumentTooLarge:
+        return fail("FAIL", too_large("the provenance"))
     except DigestMismatchError:
         return fail("FAIL", "the downloaded file does not match the index's sha256")
     except NoDigestsError:
         return fail("FAIL", "the index gives no usable digest for this file")
     except NoProvenanceError:
         return fail("FAIL", "no provenance: the index has none for this file")
-    except ValueError as error:  # json.JSONDecodeError, from get_provenance
-        return fail("FAIL", f"the provenance is not valid JSON ({error})")
     try:
-        provenance = Provenance.model_validate(raw)
-    except ValidationError as error:
-        return fail("FAIL", f"not a PEP 740 provenance object ({first_error(error)})")
+        provenance = load_document(
+            Provenance, raw, "the provenance", "a PEP 740 provenance object"
+        )
+    except ValueError as error:
+        return fail("FAIL", str(error))
     return Fetched(name, path=path, provenance=provenance)
+
+
+class DocumentTooLarge(Exception):
+    """A document over MAX_DOCUMENT bytes, left unread."""
+
+
+def provenance_bytes(
+    client: PyPISimple, pkg: DistributionPackage, timeout: float
+) -> bytes:
+    """The provenance file as it is served, read no further than the limit.
+
+    pypi-simple's get_provenance reads any size and parses with json.loads
+    (a RecursionError on deep nesting); this reads at most MAX_DOCUMENT + 1
+    bytes and leaves the parsing to load_document.
+    """
+    from pypi_simple import NoProvenanceError
+
+    assert pkg.provenance_url is not None
+    with client.s.get(pkg.provenance_url, timeout=timeout, stream=True) as response:
+        if response.status_code == 404:
+            raise NoProvenanceError(pkg.filename, pkg.provenance_url)
+        response.raise_for_status()
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_DOCUMENT:
+            raise DocumentTooLarge
+        data = b""
+        for chunk in response.iter_content(64 * 1024):
+            data += chunk
+            if len(data) > MAX_DOCUMENT:
+                raise DocumentTooLarge
+    return data
 
 
 def check_publisher(publisher: object, identity: Identity) -> str | None:
@@ -675,18 +920,14 @@ def check_release(
     results: list[FileResult] = []
     wanted: list[DistributionPackage] = []
     listed = release_files(package, version, options)
+    times = Counter(pkg.filename for pkg in listed)
     for pkg in listed:
-        try:
-            project = distribution_project(pkg.filename)
-        except ValueError as error:
-            results.append(FileResult(pkg.filename, "FAIL", str(error)))
-            continue
-        if project == package:
+        problem = listed_problem(pkg.filename, package, version, times[pkg.filename])
+        problem = problem or insecure_url(pkg, options.allow_local)
+        if problem is None:
             wanted.append(pkg)
-        else:
-            results.append(
-                FileResult(pkg.filename, "FAIL", f"belongs to project {project}")
-            )
+        elif not any(r.file == pkg.filename for r in results):
+            results.append(FileResult(pkg.filename, "FAIL", problem))
     checker.prepare()
     # Downloads run in threads; verification stays in this thread.
     with (
@@ -782,13 +1023,24 @@ def render_text(report: Report) -> str:
     identity = report.identity
     where = f"{report.package} {report.version}" if report.version else report.package
     trust_root = "cached trust root" if report.offline else "trust root refreshed"
+    source = report.source
+    ref = source.ref(report.version or "{version}")
+    also = "".join(
+        f", {what} {value}"
+        for what, value in (
+            ("commit", source.commit),
+            ("repository id", source.repository_id),
+        )
+        if value is not None
+    )
     lines = [
         (
             f"Verifying {where} against {identity.repository}, workflow "
-            f"{identity.workflow} (Sigstore {report.sigstore}, {trust_root})"
+            f"{identity.workflow}, ref {ref}{also} (Sigstore {report.sigstore}, "
+            f"{trust_root})"
         )
     ]
-    lines += [f"{r.status} {r.file}: {r.reason}" for r in report.files]
+    lines += [printable(f"{r.status} {r.file}: {r.reason}") for r in report.files]
     if report.environment_checked:
         lines.append(
             f"Environment {identity.environment or '(none)'}: checked against the "
@@ -822,12 +1074,28 @@ def render_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def printable(text: str) -> str:
+    """text on one line, with every control or invisible character escaped.
+
+    A file name comes from the index or the file system: one holding a
+    newline could start a line with `::`, which GitHub Actions would run as
+    a workflow command. JSON output escapes them by itself (ensure_ascii).
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
 def render_json(report: Report) -> str:
     data = {
         "mode": report.mode,
         "package": report.package,
         "version": report.version,
         "identity": report.identity.pylock_entry(),
+        "source": report.source.as_dict(),
         "sigstore": report.sigstore,
         "environment_checked": report.environment_checked,
         "offline": report.offline,
@@ -843,6 +1111,10 @@ def render_json(report: Report) -> str:
 
 REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 WORKFLOW = re.compile(r"[^/@]+\.ya?ml")
+# Characters git allows in a tag name (and no braces but the placeholder).
+TAG = re.compile(r"(?:[A-Za-z0-9._+/-]*)\{version\}(?:[A-Za-z0-9._+/-]*)")
+COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # SHA-1 or SHA-256
+REPOSITORY_ID = re.compile(r"[1-9][0-9]{0,19}")
 # Where a project declares the identity its releases must carry.
 PYPROJECT = "pyproject.toml"
 TOOL_TABLE = "verify-attestations"
@@ -889,6 +1161,24 @@ def parser() -> argparse.ArgumentParser:
         "--package",
         metavar="NAME",
         help="distribution name the files must belong to",
+    )
+    expected.add_argument(
+        "--tag",
+        metavar="PATTERN",
+        help="the release tag, with {version} for each file's version: the "
+        "certificate's ref must be refs/tags/PATTERN (default: v{version})",
+    )
+    expected.add_argument(
+        "--commit",
+        metavar="SHA",
+        help="full commit hash the certificate must record (in a workflow: "
+        '"${GITHUB_SHA}")',
+    )
+    expected.add_argument(
+        "--repository-id",
+        metavar="ID",
+        help="GitHub's numeric id of the repository, so that a deleted and "
+        "re-created repository of the same name does not pass",
     )
     expected.add_argument(
         "--pyproject",
@@ -962,7 +1252,13 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument(
         "--index-url",
         metavar="URL",
-        help="simple API endpoint (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+        help="simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+    )
+    release.add_argument(
+        "--insecure-local-index",
+        action="store_true",
+        help="tests only: accept a plain-http index on this machine "
+        "(127.0.0.1, ::1, localhost)",
     )
     release.add_argument(
         "--timeout",
@@ -1004,19 +1300,31 @@ def project_defaults(path: Path) -> dict[str, str]:
     project = data.get("project", {})
     if not isinstance(table, dict) or not isinstance(project, dict):
         raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
-    found = {key: table.get(key) for key in ("repository", "workflow", "environment")}
+    keys = ("repository", "workflow", "environment", "tag", "repository-id")
+    found = {key: table.get(key) for key in keys}
     found["package"] = project.get("name")
+    # TOML writes a number bare; the id is compared as the certificate's text.
+    if isinstance(found["repository-id"], int) and not isinstance(
+        found["repository-id"], bool
+    ):
+        found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
             raise UsageError(f"{path}: {key} must be a string")
-    return {key: value for key, value in found.items() if value is not None}
+    return {
+        key.replace("-", "_"): value
+        for key, value in found.items()
+        if value is not None
+    }
 
 
 def identity_from(args: argparse.Namespace) -> Identity:
     defaults = project_defaults(args.pyproject)
-    for key in ("repository", "workflow", "environment", "package"):
+    for key in ("repository", "workflow", "environment", "package", "tag"):
         if getattr(args, key) is None:
             setattr(args, key, defaults.get(key))
+    if args.repository_id is None:
+        args.repository_id = defaults.get("repository_id")
     missing = [
         f"--{key}"
         for key in ("package", "repository", "workflow", "environment")
@@ -1038,13 +1346,44 @@ def identity_from(args: argparse.Namespace) -> Identity:
     return Identity(args.repository, args.workflow, args.environment.strip())
 
 
+def source_from(args: argparse.Namespace) -> Source:
+    """What the certificate must record of the source; after identity_from,
+    which fills in the project's defaults."""
+    source = Source() if args.tag is None else Source(tag=args.tag)
+    if not TAG.fullmatch(source.tag):
+        raise UsageError(
+            f"--tag {source.tag!r} is not a tag pattern: a tag name holding "
+            "{version} once, such as v{version}"
+        )
+    if args.commit is not None and not COMMIT.fullmatch(args.commit):
+        raise UsageError(f"--commit {args.commit!r} is not a full commit hash")
+    if args.repository_id is not None and not REPOSITORY_ID.fullmatch(
+        args.repository_id
+    ):
+        raise UsageError(f"--repository-id {args.repository_id!r} is not a number")
+    return Source(
+        source.tag,
+        None if args.commit is None else args.commit.lower(),
+        args.repository_id,
+    )
+
+
 def run(args: argparse.Namespace) -> Report:
     identity = identity_from(args)
+    source = source_from(args)
     package = canonicalize_name(args.package)
-    checker = AttestationChecker(identity, staging=args.staging, offline=args.offline)
+    checker = AttestationChecker(
+        identity, staging=args.staging, offline=args.offline, source=source
+    )
     if args.mode == "dist":
         report = Report(
-            "dist", package, identity, checker.instance, False, args.offline
+            "dist",
+            package,
+            identity,
+            checker.instance,
+            False,
+            args.offline,
+            source=source,
         )
         report.files = check_dist_dir(args.directory, package, checker)
     else:
@@ -1056,11 +1395,14 @@ def run(args: argparse.Namespace) -> Report:
             from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
             args.index_url = PYPI_SIMPLE_ENDPOINT
+        if problem := url_problem(args.index_url, args.insecure_local_index):
+            raise UsageError(f"--index-url {args.index_url}: {problem}")
         options = IndexOptions(
             index_url=args.index_url,
             timeout=args.timeout,
             retries=RETRY_DELAYS[: args.retries],
             jobs=args.jobs,
+            allow_local=args.insecure_local_index,
         )
         report = Report(
             "release",
@@ -1070,6 +1412,7 @@ def run(args: argparse.Namespace) -> Report:
             True,
             args.offline,
             str(version),
+            source=source,
         )
         built = None if args.built is None else built_digests(args.built)
         report.files = check_release(package, version, checker, options, built)
@@ -1089,7 +1432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.json:
             print(json.dumps({"error": str(error), "exit_code": 2}, indent=2))
         else:
-            print(f"error: {error}", file=sys.stderr)
+            print(printable(f"error: {error}"), file=sys.stderr)
         return 2
     print(render_json(report) if args.json else render_text(report))
     return report.exit_code
