@@ -194,21 +194,13 @@ def check_source(
 ) -> str | None:
     """Why a verified certificate does not prove this release's source, if not.
 
-    The ref must be the tag of the file's version (the tag's version text is
-    compared as PEP 440 does, as build tools name the file), then the commit
-    and the repository id when they are expected.
+    The ref must be the tag of the file's version, written as build tools
+    write it in file names (normalized: the publish workflow's checks
+    require the tag to match them), then the commit and the repository id
+    when they are expected.
     """
     ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
-    before, _, suffix = source.tag.partition("{version}")
-    prefix = TAG_PREFIX + before
-    tagged = None
-    if ref.startswith(prefix) and ref.endswith(suffix):
-        text = ref[len(prefix) : len(ref) - len(suffix)]
-        try:
-            tagged = Version(text) if text else None
-        except InvalidVersion:
-            tagged = None
-    if tagged != version:
+    if ref != source.ref(version):
         return (
             f"signed at ref {ref or '(none)'}, expected the release tag "
             f"{source.ref(version)}"
