@@ -1355,3 +1355,18 @@ def test_files_served_over_http_are_rejected(
         f"FAIL {SDIST}: the index serves it from http://files.invalid/{SDIST}: "
         "not https"
     )
+
+
+def test_claims_read_fast_are_the_ones_the_library_reads(
+    verify: ModuleType, fixtures: Path
+) -> None:
+    # The script decodes the few claims it checks itself (the library's
+    # decoder was a third of a verification); they must be the same text.
+    attestation = verify.load_attestation((fixtures / (SDIST + SUFFIX)).read_bytes())
+    library = attestation.certificate_claims
+    assert verify.certificate_claims(attestation) == {
+        oid: library[oid] for oid in verify.CLAIMS
+    }
+    assert verify.der_utf8_string(b"\x0c\x81\x03abc") == "abc"
+    for not_der in (b"\x0c\x80abc", b"\x0c\x05abc", b"\x13\x03abc", b"\x0c"):
+        assert verify.der_utf8_string(not_der) is None
