@@ -24,6 +24,13 @@ the downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
 and environment.
 
+In both modes the certificate must also record the release: its ref must be
+the tag of the file's version (refs/tags/v{version} by default, as both of
+the template's triggers sign at the tag); with --commit, the commit; with
+--repository-id, GitHub's numeric id of the repository, which a deleted and
+re-created repository of the same name does not have. Owner and repository
+names are compared case-insensitively, as GitHub compares them.
+
 What each mode can prove about the GitHub environment: a Sigstore certificate
 made from a GitHub Actions token records the repository, the workflow file,
 the ref and the commit, but not the environment (Fulcio has no field for it,
@@ -32,11 +39,20 @@ verifying). So `dist` cannot check the environment and says so; `release`
 checks it against the publisher the index recorded in the provenance, which
 is the environment the index's trusted publisher required at upload time.
 
-The expected identity (package, repository, workflow, environment) is read
-from the project's pyproject.toml: the package from `[project] name`, the rest
-from `[tool.verify-attestations]`, which the template writes from its answers.
-Flags override each; a consumer without the project's files passes them all.
-This file is the same in every project made from the template.
+The expected identity (package, repository, workflow, environment, tag and
+an optional repository-id) is read from the project's pyproject.toml: the
+package from `[project] name`, the rest from `[tool.verify-attestations]`,
+which the template writes from its answers. Flags override each; a consumer
+without the project's files passes them all. This file is the same in every
+project made from the template.
+
+Everything read is untrusted and answered in this script's words, one line
+per file: attestations and provenance over 1 MiB are refused unread, deep
+nesting is refused by the parser, a name the index lists for the version that
+is not this project's wheel or sdist of it (or is listed twice) fails the
+release, every URL must be https (--insecure-local-index admits a plain-http
+index on this machine, for tests), and control characters in names are
+printed escaped, so that no name can become a GitHub Actions workflow command.
 
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
 (or a --pylock file names another identity), 2 a usage, network or index
@@ -1256,10 +1272,12 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="verify_attestations.py",
         description="Verify the PEP 740 attestations of this package's files "
-        "against its GitHub trusted publisher. A Sigstore certificate names "
-        "the repository and the workflow, but does not record the GitHub "
-        "environment: `dist` cannot check the environment, `release` checks "
-        "it against the publisher the index recorded.",
+        "against its GitHub trusted publisher, and that each was signed at the "
+        "release tag of its version (and, given, the commit and repository "
+        "id). A Sigstore certificate names the repository and the workflow, "
+        "but does not record the GitHub environment: `dist` cannot check the "
+        "environment, `release` checks it against the publisher the index "
+        "recorded.",
         epilog="Exit status: 0 all verified; 1 a file failed, lacks an "
         "attestation, or --pylock names another identity; 2 usage, network or "
         "index error.",
