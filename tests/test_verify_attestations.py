@@ -1185,6 +1185,21 @@ def test_hostile_attestation_is_one_line(
     assert report["files"][0]["reason"].startswith(reason)
 
 
+def test_attestation_whose_certificate_is_not_one_is_one_line(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    path = dist / (SDIST + SUFFIX)
+    attestation = json.loads(path.read_bytes())
+    attestation["verification_material"]["certificate"] = "Z2FyYmFnZQ=="  # garbage
+    path.write_text(json.dumps(attestation))
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.err) == (1, "")
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signature does not verify on Sigstore production: "
+        "invalid X.509 certificate"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [

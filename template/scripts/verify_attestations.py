@@ -460,11 +460,16 @@ def certificate_claims(attestation: Attestation) -> dict[str, str]:
     # cryptography comes with sigstore, which parses the same certificate.
     from cryptography import x509
 
-    certificate = x509.load_der_x509_certificate(
-        attestation.verification_material.certificate
-    )
+    try:
+        extensions = x509.load_der_x509_certificate(
+            attestation.verification_material.certificate
+        ).extensions
+    except ValueError:
+        # Not a certificate: no claims, and the library's verification says
+        # what is wrong with it.
+        return {}
     claims = {}
-    for extension in certificate.extensions:
+    for extension in extensions:
         oid = extension.oid.dotted_string
         value = extension.value
         if oid in CLAIMS and isinstance(value, x509.UnrecognizedExtension):
