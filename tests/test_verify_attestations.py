@@ -1376,7 +1376,7 @@ def test_claims_read_fast_are_the_ones_the_library_reads(
     verify: ModuleType, fixtures: Path
 ) -> None:
     # The script decodes the few claims it checks itself (the library's
-    # decoder was a third of a verification); they must be the same text.
+    # decoder took a tenth of a verification); they must be the same text.
     attestation = verify.load_attestation((fixtures / (SDIST + SUFFIX)).read_bytes())
     library = attestation.certificate_claims
     assert verify.certificate_claims(attestation) == {
