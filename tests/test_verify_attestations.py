@@ -1385,3 +1385,25 @@ def test_claims_read_fast_are_the_ones_the_library_reads(
     assert verify.der_utf8_string(b"\x0c\x81\x03abc") == "abc"
     for not_der in (b"\x0c\x80abc", b"\x0c\x05abc", b"\x13\x03abc", b"\x0c"):
         assert verify.der_utf8_string(not_der) is None
+
+
+def test_an_unforeseen_error_is_still_one_line_and_exit_2(
+    cli: Callable[..., Outcome],
+    verify: ModuleType,
+    dist: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Exit status 1 means evidence against a file: a crash must not say that.
+    def crash(*args: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded\n::error::x")
+
+    monkeypatch.setattr(verify, "check_dist_dir", crash)
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: unexpected RecursionError: maximum recursion depth exceeded"
+        "\\n::error::x\n"
+    )
+    as_json = json.loads(cli("dist", dist, *ARGS, "--json").out)
+    assert as_json["exit_code"] == 2
+    assert as_json["error"].startswith("unexpected RecursionError: ")

@@ -1500,13 +1500,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = run(args)
     except (UsageError, IndexUnavailable) as error:
-        if args.json:
-            print(json.dumps({"error": str(error), "exit_code": 2}, indent=2))
-        else:
-            print(printable(f"error: {error}"), file=sys.stderr)
-        return 2
+        return report_error(str(error), args.json)
+    # A case not foreseen still gets one line, and exit status 2 ("could not
+    # check"): a traceback's status 1 would read as evidence against a file.
+    except Exception as error:  # noqa: BLE001
+        return report_error(f"unexpected {type(error).__name__}: {error}", args.json)
     print(render_json(report) if args.json else render_text(report))
     return report.exit_code
+
+
+def report_error(message: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": message, "exit_code": 2}, indent=2))
+    else:
+        print(printable(f"error: {message}"), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
