@@ -1407,3 +1407,27 @@ def test_an_unforeseen_error_is_still_one_line_and_exit_2(
     as_json = json.loads(cli("dist", dist, *ARGS, "--json").out)
     assert as_json["exit_code"] == 2
     assert as_json["error"].startswith("unexpected RecursionError: ")
+
+
+def test_a_redirect_away_from_https_is_not_followed(verify: ModuleType) -> None:
+    import requests
+
+    def redirect(location: str) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 302
+        response.headers["Location"] = location
+        response.url = "https://index.example/simple/pypi-attestations/"
+        return response
+
+    session = verify.HttpsOnlySession(allow_local=False)
+    assert session.get_redirect_target(redirect("/files/a.whl")) == "/files/a.whl"
+    downgrade = redirect("http://files.example/a.whl")
+    with pytest.raises(verify.IndexUnavailable) as refused:
+        verify.with_retries(
+            "the project page",
+            lambda: session.get_redirect_target(downgrade),
+            (0.0,),
+        )
+    assert str(refused.value) == (
+        "the project page was redirected to http://files.example/a.whl: not https"
+    )

@@ -650,6 +650,8 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
     for attempt in range(len(retries) + 1):
         try:
             return action()
+        except InsecureRedirect as error:
+            raise IndexUnavailable(f"{what} was {error}") from None
         except requests.HTTPError as error:
             status = error.response.status_code if error.response is not None else 0
             problem = f"HTTP {status} for {what}"
@@ -687,7 +689,37 @@ class IndexOptions:
         from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
 
         # PEP 691 JSON only: the HTML API has no provenance links.
-        return PyPISimple(endpoint=self.index_url, accept=ACCEPT_JSON_ONLY)
+        return PyPISimple(
+            endpoint=self.index_url,
+            accept=ACCEPT_JSON_ONLY,
+            session=HttpsOnlySession(self.allow_local),
+        )
+
+
+class InsecureRedirect(requests.RequestException):
+    """A redirect to a URL url_problem refuses; never followed."""
+
+
+class HttpsOnlySession(requests.Session):
+    """A session that follows no redirect away from https.
+
+    The URLs the index lists are checked before any request; this keeps a
+    redirect from taking a request to plain http afterwards.
+    """
+
+    def __init__(self, allow_local: bool) -> None:
+        super().__init__()
+        self.allow_local = allow_local
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        from urllib.parse import urljoin
+
+        target = super().get_redirect_target(resp)
+        if target is not None:
+            absolute = urljoin(resp.url, target)
+            if problem := url_problem(absolute, self.allow_local):
+                raise InsecureRedirect(f"redirected to {absolute}: {problem}")
+        return target
 
 
 def release_files(
