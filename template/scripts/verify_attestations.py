@@ -50,9 +50,10 @@ Everything read is untrusted and answered in this script's words, one line
 per file: attestations and provenance over 1 MiB are refused unread, deep
 nesting is refused by the parser, a name the index lists for the version that
 is not this project's wheel or sdist of it (or is listed twice) fails the
-release, every URL must be https (--insecure-local-index admits a plain-http
-index on this machine, for tests), and control characters in names are
-printed escaped, so that no name can become a GitHub Actions workflow command.
+release, every URL and redirect must be https (--insecure-local-index admits
+a plain-http index on this machine, for tests), and control characters in
+names are printed escaped, so that no name can become a GitHub Actions
+workflow command.
 
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
 (or a --pylock file names another identity), 2 a usage, network or index
