@@ -1209,22 +1209,23 @@ def test_attestation_whose_certificate_is_not_one_is_one_line(
     ids=["deep", "huge"],
 )
 def test_hostile_provenance_is_one_line(
-    script: Path, index: FakeIndex, fixtures: Path, content: bytes, reason: str
+    cli: Callable[..., Outcome],
+    script: Path,
+    index: FakeIndex,
+    fixtures: Path,
+    content: bytes,
+    reason: str,
 ) -> None:
-    # In its own process: the test index, in this one, complains on stderr
-    # when the script hangs up on a body it refuses to read.
     index.add(SDIST, (fixtures / SDIST).read_bytes(), content)
-    argv: list[str | Path] = [
-        sys.executable,
-        script,
-        *release_args(index, "--environment", ""),
-    ]
-    result = run(*argv, check=False, cwd=script.parent.parent)
+    args = release_args(index, "--environment", "")
+    # The text run in its own process: the test index, in this one, complains
+    # on stderr when the script hangs up on a body it refuses to read.
+    result = run(sys.executable, script, *args, check=False, cwd=script.parent.parent)
     assert (result.returncode, result.stderr) == (1, "")
     line = Outcome(result.returncode, result.stdout, result.stderr).line(SDIST)
     assert line.startswith(f"FAIL {SDIST}: {reason}")
-    as_json = run(*argv, "--json", check=False, cwd=script.parent.parent)
-    assert json.loads(as_json.stdout)["files"][0]["reason"].startswith(reason)
+    as_json = json.loads(cli(*args, "--json").out)
+    assert as_json["files"][0]["reason"].startswith(reason)
 
 
 def test_deeply_nested_index_page_is_an_index_error(
