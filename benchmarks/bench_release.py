@@ -88,6 +88,9 @@ class Runner:
             "UV_CACHE_DIR": str(scratch / "uv-cache"),
             "PIP_CACHE_DIR": str(scratch / "pip-cache"),
             "GITHUB_REF_NAME": "v0.1.0",
+            # The commit the signed fixture's certificate records, which the
+            # verify step passes as --commit.
+            "GITHUB_SHA": "08802efe1f8e5fec4ad842d6b8ce97656092ee72",
         }
         self.env.pop("VIRTUAL_ENV", None)
         # The runner's own Python and pip, not this environment's.

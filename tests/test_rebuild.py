@@ -107,7 +107,7 @@ def test_certificate_names_the_repository_and_commit(
     attestation = verify.load_attestation(
         (real_dist / (REAL_SDIST + ".publish.attestation")).read_bytes()
     )
-    assert verify.attested_source([attestation]) == verify.Source(
+    assert verify.attested_source([attestation]) == verify.SourceCommit(
         REAL_SOURCE, REAL_COMMIT
     )
 
@@ -142,7 +142,13 @@ def test_release_file_is_cloned_from_the_commit_its_provenance_names(
     mirror = tmp_path / "mirror"
     run("git", "init", "--quiet", mirror)
     result = cli(
-        "0.0.19", "--index-url", index.simple, *REAL_IDENTITY, "--source", mirror
+        "0.0.19",
+        "--index-url",
+        index.simple,
+        "--insecure-local-index",
+        *REAL_IDENTITY,
+        "--source",
+        mirror,
     )
     assert result.code == 2
     assert result.line(REAL_SDIST).startswith(
@@ -161,8 +167,7 @@ def test_attestation_naming_another_commit_is_not_rebuilt(
     result = cli("--dist", real_dist, *REAL_IDENTITY, "--commit", other)
     assert result.code == 1
     assert result.line(REAL_SDIST) == (
-        f"unverified {REAL_SDIST}: the certificate names commit {REAL_COMMIT}, "
-        f"not --commit {other}"
+        f"unverified {REAL_SDIST}: signed at commit {REAL_COMMIT}, expected {other}"
     )
 
 
@@ -185,7 +190,10 @@ def test_file_whose_attestation_fails_is_not_rebuilt(
     [
         ((), "rebuild takes VERSION (files from the index) or --dist DIR"),
         (("0.1.0", "--dist", "dist"), "rebuild takes VERSION (files from the index)"),
-        (("0.1.0", "--commit", "abc123"), "--commit 'abc123' is not a full 40-hex"),
+        (
+            ("0.1.0", "--commit", "abc123"),
+            "--commit 'abc123' is not a full commit hash",
+        ),
         (("1.0!x",), "'1.0!x' is not a version"),
     ],
 )
@@ -345,7 +353,14 @@ def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
     index.project = "acme-widget-tools"
     for name in (SDIST, WHEEL):
         index.add(name, (dist / name).read_bytes(), None)
-    result = cli("0.1.0", "--index-url", index.simple, *release.args, "--offline")
+    result = cli(
+        "0.1.0",
+        "--index-url",
+        index.simple,
+        "--insecure-local-index",
+        *release.args,
+        "--offline",
+    )
     assert result.code == 1, result.out
     commit = head(release.checkout)
     assert result.line(SDIST).startswith(f"reproduced {SDIST}: sha256:")
@@ -366,7 +381,13 @@ def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
     ) in result.out
     data = json.loads(
         cli(
-            "0.1.0", "--index-url", index.simple, *release.args, "--offline", "--json"
+            "0.1.0",
+            "--index-url",
+            index.simple,
+            "--insecure-local-index",
+            *release.args,
+            "--offline",
+            "--json",
         ).out
     )
     entry = {f["file"]: f for f in data["files"]}[WHEEL]

@@ -30,7 +30,7 @@ from packaging.requirements import Requirement
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
 from conftest import REPO, import_script, run, shared_or_skip, tool
-from local_index import FakeIndex
+from local_index import JSON_API, FakeIndex, Route
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
@@ -476,8 +476,12 @@ def provenance_of(attestation: bytes, **publisher: str | None) -> bytes:
 WHEEL_0019 = "pypi_attestations-0.0.19-py3-none-any.whl"
 
 
+# The test index is plain http on 127.0.0.1, which only this flag admits.
+LOCAL = ["--insecure-local-index"]
+
+
 def release_args(index: FakeIndex, *extra: str) -> list[str]:
-    return ["release", "0.0.19", "--index-url", index.simple, *ARGS, *extra]
+    return ["release", "0.0.19", "--index-url", index.simple, *ARGS, *LOCAL, *extra]
 
 
 @pytest.fixture
@@ -744,7 +748,7 @@ def test_release_file_that_is_not_a_distribution_is_rejected(
 def test_release_version_not_listed_is_exit_2(
     cli: Callable[..., Outcome], published: FakeIndex
 ) -> None:
-    result = cli("release", "9.9", "--index-url", published.simple, *ARGS)
+    result = cli("release", "9.9", "--index-url", published.simple, *ARGS, *LOCAL)
     assert (result.code, result.out) == (2, "")
     assert result.err == (
         "error: the index lists no files for pypi-attestations 9.9 (yet)\n"
@@ -920,4 +924,425 @@ def test_pylock_that_does_not_lock_the_package_is_a_usage_error(
     assert invalid.code == 2
     assert invalid.err.startswith(
         f"error: {tmp_path / 'bad.toml'} is not a valid pylock"
+    )
+
+
+# --- What the certificate proves: ref, commit, repository id --------------------
+# The fixture's certificate: ref refs/tags/v0.0.19, commit COMMIT, repository
+# id REPOSITORY_ID, repository spelled trailofbits/pypi-attestations.
+
+COMMIT = "08802efe1f8e5fec4ad842d6b8ce97656092ee72"
+REPOSITORY_ID = "772247423"
+
+
+def test_owner_and_repository_case_is_ignored_as_github_does(
+    cli: Callable[..., Outcome], dist: Path, published: FakeIndex
+) -> None:
+    spelled = "TrailOfBits/PyPI-Attestations"
+    local = cli("dist", dist, *ARGS, "--repository", spelled)
+    assert local.code == 0, local.out
+    assert local.line(SDIST) == f"OK {SDIST}: {SIGNED_BY} (PyPI publish attestation)"
+    remote = cli(*release_args(published, "--environment", "", "--repository", spelled))
+    assert remote.code == 0, remote.out
+    # Case is all that is forgiven: another name still fails.
+    other = cli("dist", dist, *ARGS, "--repository", "TrailOfBits/pypi-attestation")
+    assert other.line(SDIST) == (
+        f"FAIL {SDIST}: signed by repository {REAL}, "
+        "expected TrailOfBits/pypi-attestation"
+    )
+
+
+def test_ref_must_be_the_release_tag(
+    cli: Callable[..., Outcome], dist: Path, published: FakeIndex
+) -> None:
+    result = cli("dist", dist, *ARGS, "--tag", "release-{version}")
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signed at ref refs/tags/v0.0.19, expected the release "
+        "tag refs/tags/release-0.0.19"
+    )
+    assert result.out.startswith(
+        f"Verifying pypi-attestations against {REAL}, workflow release.yml, "
+        "ref refs/tags/release-{version} ("
+    )
+    remote = cli(*release_args(published, "--environment", "", "--tag", "{version}"))
+    assert remote.code == 1
+    assert remote.line(SDIST).endswith("expected the release tag refs/tags/0.0.19")
+
+
+@pytest.mark.parametrize(
+    ("ref", "passes"),
+    [
+        ("refs/tags/v0.0.19", True),
+        # The tag is written as the file names write the version.
+        ("refs/tags/v0.0.19.0", False),
+        ("refs/tags/V0.0.19", False),
+        ("refs/heads/main", False),  # a workflow run on a branch
+        ("refs/pull/7/merge", False),
+        ("refs/tags/v0.0.20", False),
+        ("refs/tags/v0.0.19-evil", False),
+        ("refs/tags/v", False),
+        ("", False),
+    ],
+)
+def test_only_the_tag_of_the_files_version_passes(
+    verify: ModuleType, ref: str, passes: bool
+) -> None:
+    claims = {verify.OID_SOURCE_REPOSITORY_REF: ref}
+    problem = verify.check_source(claims, verify.Source(), verify.Version("0.0.19"))
+    assert (problem is None) == passes, problem
+
+
+def test_commit_is_checked_when_given(
+    cli: Callable[..., Outcome], dist: Path, published: FakeIndex
+) -> None:
+    # GITHUB_SHA is lowercase; an uppercase copy names the same commit.
+    for commit in (COMMIT, COMMIT.upper()):
+        assert cli("dist", dist, *ARGS, "--commit", commit).code == 0
+    other = "0" * 40
+    result = cli("dist", dist, *ARGS, "--commit", other)
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signed at commit {COMMIT}, expected {other}"
+    )
+    remote = cli(*release_args(published, "--environment", "", "--commit", other))
+    assert remote.line(SDIST).startswith(f"FAIL {SDIST}: signed at commit {COMMIT}")
+    short = cli("dist", dist, *ARGS, "--commit", COMMIT[:7])
+    assert (short.code, short.err) == (
+        2,
+        f"error: --commit '{COMMIT[:7]}' is not a full commit hash\n",
+    )
+
+
+def test_repository_id_is_checked_when_declared(
+    cli: Callable[..., Outcome], dist: Path, script: Path, tmp_path: Path
+) -> None:
+    assert cli("dist", dist, *ARGS, "--repository-id", REPOSITORY_ID).code == 0
+    # A repository of the same name, made again: GitHub gave it another id.
+    result = cli("dist", dist, *ARGS, "--repository-id", "1")
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signed by repository id {REPOSITORY_ID}, expected 1: the "
+        "repository was deleted and re-created, or is another one of that name"
+    )
+    # The project's table can hold it (TOML writes a number), and the tag.
+    pyproject = tmp_path / "pyproject.toml"
+    text = (script.parent.parent / "pyproject.toml").read_text()
+    pyproject.write_text(f"{text}repository-id = 1\n")
+    declared = cli("dist", dist, *ARGS, "--pyproject", pyproject)
+    assert declared.line(SDIST).startswith(f"FAIL {SDIST}: signed by repository id")
+    pyproject.write_text(text.replace('tag = "v{version}"', 'tag = "r{version}"'))
+    tagged = cli("dist", dist, *ARGS, "--pyproject", pyproject)
+    assert tagged.line(SDIST).endswith("expected the release tag refs/tags/r0.0.19")
+    bad = cli("dist", dist, *ARGS, "--repository-id", "772-247")
+    assert (bad.code, bad.err) == (
+        2,
+        "error: --repository-id '772-247' is not a number\n",
+    )
+    no_placeholder = cli("dist", dist, *ARGS, "--tag", "latest")
+    assert no_placeholder.code == 2
+    assert no_placeholder.err.startswith("error: --tag 'latest' is not a tag pattern")
+
+
+def test_json_report_says_what_the_certificate_had_to_record(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    data = json.loads(cli("dist", dist, *ARGS, "--commit", COMMIT, "--json").out)
+    assert data["source"] == {
+        "tag": "v{version}",
+        "commit": COMMIT,
+        "repository_id": None,
+    }
+    assert data["exit_code"] == 0
+
+
+def test_rendered_project_declares_the_tag_and_the_workflow_passes_the_commit(
+    renders: Any,
+) -> None:
+    # uv publishing has the job that runs `dist`; every project runs `release`.
+    project = renders(ANSWERS | {"publishing_tool": "uv"})
+    table = tomllib.loads((project / "pyproject.toml").read_text())["tool"]
+    assert table["verify-attestations"]["tag"] == "v{version}"
+    assert "repository-id" not in table["verify-attestations"]
+    workflow = (project / ".github/workflows/publish.yml").read_text()
+    calls = re.findall(r"verify_attestations\.py (?:dist|release) .*", workflow)
+    assert len(calls) == 2, calls
+    for call in calls:
+        assert '--commit "${GITHUB_SHA}"' in call
+
+
+# --- Hostile input: an answer in the script's own words -------------------------
+# Each case ends in exit status 1 (evidence against a file) or 2 (usage, index),
+# with one line about it and no traceback; --json still prints a report.
+
+DEEP = b"[" * 20_000  # what made json.loads raise RecursionError
+HUGE = b'{"version": 1, "pad": "' + b" " * (1024 * 1024) + b'"}'
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (DEEP, "attestation is not valid JSON (nested too deeply: "),
+        (HUGE, "attestation is larger than 1,048,576 bytes: refused unread"),
+    ],
+    ids=["deep", "huge"],
+)
+def test_hostile_attestation_is_one_line(
+    cli: Callable[..., Outcome], dist: Path, content: bytes, reason: str
+) -> None:
+    (dist / (SDIST + SUFFIX)).write_bytes(content)
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.err) == (1, "")
+    assert result.line(SDIST).startswith(f"FAIL {SDIST}: {reason}")
+    report = json.loads(cli("dist", dist, *ARGS, "--json").out)
+    assert report["exit_code"] == 1
+    assert report["files"][0]["reason"].startswith(reason)
+
+
+def test_attestation_whose_certificate_is_not_one_is_one_line(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    path = dist / (SDIST + SUFFIX)
+    attestation = json.loads(path.read_bytes())
+    attestation["verification_material"]["certificate"] = "Z2FyYmFnZQ=="  # garbage
+    path.write_text(json.dumps(attestation))
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.err) == (1, "")
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signature does not verify on Sigstore production: "
+        "invalid X.509 certificate"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (DEEP, "the provenance is not valid JSON (nested too deeply: "),
+        (HUGE, "the provenance is larger than 1,048,576 bytes: refused unread"),
+    ],
+    ids=["deep", "huge"],
+)
+def test_hostile_provenance_is_one_line(
+    cli: Callable[..., Outcome],
+    script: Path,
+    index: FakeIndex,
+    fixtures: Path,
+    content: bytes,
+    reason: str,
+) -> None:
+    index.add(SDIST, (fixtures / SDIST).read_bytes(), content)
+    args = release_args(index, "--environment", "")
+    # The text run in its own process: the test index, in this one, complains
+    # on stderr when the script hangs up on a body it refuses to read.
+    result = run(sys.executable, script, *args, check=False, cwd=script.parent.parent)
+    assert (result.returncode, result.stderr) == (1, "")
+    line = Outcome(result.returncode, result.stdout, result.stderr).line(SDIST)
+    assert line.startswith(f"FAIL {SDIST}: {reason}")
+    as_json = json.loads(cli(*args, "--json").out)
+    assert as_json["files"][0]["reason"].startswith(reason)
+
+
+def test_deeply_nested_index_page_is_an_index_error(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    published.routes["/simple/pypi-attestations/"] = Route(
+        body=DEEP, content_type=JSON_API
+    )
+    result = cli(*release_args(published))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: the index's page for pypi-attestations is nested too deeply to be "
+        "a PEP 691 JSON page\n"
+    )
+
+
+NEWLINE = "pypi_attestations-0.0.19.tar.gz\n::error::forged"
+
+
+@pytest.mark.parametrize(
+    ("name", "printed", "reason"),
+    [
+        ("evil.bin", "evil.bin", "not a distribution: expected a wheel"),
+        (
+            "pypi_attestations-0.0.19.exe",
+            "pypi_attestations-0.0.19.exe",
+            "not a distribution: expected a wheel",
+        ),
+        (
+            "../pypi_attestations-0.0.19.tar.gz",
+            "../pypi_attestations-0.0.19.tar.gz",
+            "not a file name: it holds a path separator",
+        ),
+        (
+            "pypi_attestations-0.0.19-py3-none-any.whl\n::error::forged.whl",
+            "pypi_attestations-0.0.19-py3-none-any.whl\\n::error::forged.whl",
+            "not a file name: it holds a path separator, a control character",
+        ),
+        (
+            "rfc8785-0.0.19.tar.gz",
+            "rfc8785-0.0.19.tar.gz",
+            "belongs to project rfc8785",
+        ),
+    ],
+    ids=["bin", "exe", "dotdot", "newline", "other-project"],
+)
+def test_release_fails_on_any_listed_name_that_is_not_its_distribution(
+    cli: Callable[..., Outcome],
+    published: FakeIndex,
+    name: str,
+    printed: str,
+    reason: str,
+) -> None:
+    published.add(name, b"whatever", None)
+    result = cli(*release_args(published, "--environment", ""))
+    assert (result.code, result.err) == (1, "")
+    assert result.line(printed).startswith(f"FAIL {printed}: {reason}")
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    # Judged by its name alone: nothing was fetched for it.
+    assert not any(name in path for path in published.hits if "/files/" in path)
+    # No line of either output can be read as a workflow command.
+    as_json = cli(*release_args(published, "--environment", "", "--json")).out
+    for output in (result.out, as_json):
+        assert not any(line.lstrip().startswith("::") for line in output.splitlines())
+    assert name in [f["file"] for f in json.loads(as_json)["files"]]
+
+
+def test_release_of_another_version_is_left_alone(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    # Old releases may hold formats no longer accepted; they are not this one.
+    published.add("pypi_attestations-0.0.18.win32.exe", b"old", None)
+    published.add("pypi_attestations-0.0.18.tar.gz", b"old", None)
+    result = cli(*release_args(published, "--environment", ""))
+    assert result.code == 0, result.out
+    assert "1 file: 1 verified." in result.out
+
+
+def test_release_fails_on_a_file_name_listed_twice(
+    cli: Callable[..., Outcome], published: FakeIndex, fixtures: Path
+) -> None:
+    published.add(
+        SDIST,
+        (fixtures / SDIST).read_bytes(),
+        (fixtures / (SDIST + ".provenance")).read_bytes(),
+    )
+    result = cli(*release_args(published, "--environment", ""))
+    assert (result.code, result.err) == (1, "")
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: the index lists this file name 2 times"
+    )
+
+
+def test_dist_file_name_cannot_become_a_workflow_command(
+    cli: Callable[..., Outcome], dist: Path, fixtures: Path
+) -> None:
+    place(dist, (fixtures / SDIST, NEWLINE + ".tar.gz"))
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    escaped = NEWLINE.replace("\n", "\\n") + ".tar.gz"
+    assert result.line(escaped).startswith(f"FAIL {escaped}: ")
+    as_json = cli("dist", dist, *ARGS, "--json").out
+    for output in (result.out, as_json):
+        assert not any(line.lstrip().startswith("::") for line in output.splitlines())
+    assert NEWLINE + ".tar.gz" in [f["file"] for f in json.loads(as_json)["files"]]
+
+
+@pytest.mark.parametrize(
+    ("url", "local", "problem"),
+    [
+        ("http://127.0.0.1:9/simple/", False, "plain http (--insecure-local-index"),
+        ("http://index.invalid/simple/", True, "not https"),
+        ("file:///srv/simple/", True, "not https"),
+        ("https://\n::error::x/simple/", True, "not https"),
+    ],
+    ids=["local-http", "remote-http", "file", "newline"],
+)
+def test_index_url_must_be_https(
+    cli: Callable[..., Outcome], url: str, local: bool, problem: str
+) -> None:
+    flags = LOCAL if local else []
+    result = cli("release", "0.0.19", "--index-url", url, *ARGS, *flags)
+    assert (result.code, result.out) == (2, "")
+    printed = url.replace("\n", "\\n")
+    assert result.err.startswith(f"error: --index-url {printed}: {problem}")
+    assert len(result.err.splitlines()) == 1
+
+
+def test_files_served_over_http_are_rejected(
+    cli: Callable[..., Outcome], published: FakeIndex, fixtures: Path
+) -> None:
+    # An https index may still point at plain-http files; the test index is
+    # http itself, so only a remote http URL shows it here.
+    published.files[0]["url"] = "http://files.invalid/" + SDIST
+    page = {"meta": {"api-version": "1.1"}, "files": published.files}
+    published.routes["/simple/pypi-attestations/"] = Route(
+        body=json.dumps(page | {"name": "pypi-attestations"}).encode(),
+        content_type=JSON_API,
+    )
+    result = cli(*release_args(published, "--environment", ""))
+    assert (result.code, result.err) == (1, "")
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: the index serves it from http://files.invalid/{SDIST}: "
+        "not https"
+    )
+
+
+def test_claims_read_fast_are_the_ones_the_library_reads(
+    verify: ModuleType, fixtures: Path
+) -> None:
+    # The script decodes the few claims it checks itself (the library's
+    # decoder took a tenth of a verification); they must be the same text.
+    attestation = verify.load_attestation((fixtures / (SDIST + SUFFIX)).read_bytes())
+    library = attestation.certificate_claims
+    assert verify.certificate_claims(attestation) == {
+        oid: library[oid] for oid in verify.CLAIMS
+    }
+    assert verify.der_utf8_string(b"\x0c\x81\x03abc") == "abc"
+    for not_der in (b"\x0c\x80abc", b"\x0c\x05abc", b"\x13\x03abc", b"\x0c"):
+        assert verify.der_utf8_string(not_der) is None
+
+
+def test_an_unforeseen_error_is_still_one_line_and_exit_2(
+    cli: Callable[..., Outcome],
+    verify: ModuleType,
+    dist: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Exit status 1 means evidence against a file: a crash must not say that.
+    def crash(*args: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded\n::error::x")
+
+    monkeypatch.setattr(verify, "check_dist_dir", crash)
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "error: unexpected RecursionError: maximum recursion depth exceeded"
+        "\\n::error::x\n"
+    )
+    as_json = json.loads(cli("dist", dist, *ARGS, "--json").out)
+    assert as_json["exit_code"] == 2
+    assert as_json["error"].startswith("unexpected RecursionError: ")
+
+
+def test_a_redirect_away_from_https_is_not_followed(verify: ModuleType) -> None:
+    import requests
+
+    def redirect(location: str) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 302
+        response.headers["Location"] = location
+        response.url = "https://index.example/simple/pypi-attestations/"
+        return response
+
+    session = verify.HttpsOnlySession(allow_local=False)
+    assert session.get_redirect_target(redirect("/files/a.whl")) == "/files/a.whl"
+    downgrade = redirect("http://files.example/a.whl")
+    with pytest.raises(verify.IndexUnavailable) as refused:
+        verify.with_retries(
+            "the project page",
+            lambda: session.get_redirect_target(downgrade),
+            (0.0,),
+        )
+    assert str(refused.value) == (
+        "the project page was redirected to http://files.example/a.whl: not https"
     )

@@ -25,6 +25,13 @@ the downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
 and environment.
 
+In both modes the certificate must also record the release: its ref must be
+the tag of the file's version (refs/tags/v{version} by default, as both of
+the template's triggers sign at the tag); with --commit, the commit; with
+--repository-id, GitHub's numeric id of the repository, which a deleted and
+re-created repository of the same name does not have. Owner and repository
+names are compared case-insensitively, as GitHub compares them.
+
 `rebuild` proves what was published, not only who published it: after a
 file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
 its certificate names is cloned alone into a temporary directory and built as
@@ -40,11 +47,21 @@ verifying). So `dist` cannot check the environment and says so; `release`
 checks it against the publisher the index recorded in the provenance, which
 is the environment the index's trusted publisher required at upload time.
 
-The expected identity (package, repository, workflow, environment) is read
-from the project's pyproject.toml: the package from `[project] name`, the rest
-from `[tool.verify-attestations]`, which the template writes from its answers.
-Flags override each; a consumer without the project's files passes them all.
-This file is the same in every project made from the template.
+The expected identity (package, repository, workflow, environment, tag and
+an optional repository-id) is read from the project's pyproject.toml: the
+package from `[project] name`, the rest from `[tool.verify-attestations]`,
+which the template writes from its answers. Flags override each; a consumer
+without the project's files passes them all. This file is the same in every
+project made from the template.
+
+Everything read is untrusted and answered in this script's words, one line
+per file: attestations and provenance over 1 MiB are refused unread, deep
+nesting is refused by the parser, a name the index lists for the version that
+is not this project's wheel or sdist of it (or is listed twice) fails the
+release, every URL and redirect must be https (--insecure-local-index admits
+a plain-http index on this machine, for tests), and control characters in
+names are printed escaped, so that no name can become a GitHub Actions
+workflow command.
 
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
 (or a --pylock file names another identity; for `rebuild`, a file differs),
@@ -68,6 +85,7 @@ import tempfile
 import time
 import tomllib
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -105,12 +123,22 @@ ATTESTATION_SUFFIX = ".publish.attestation"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com/"
 
-# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md); read only
-# to explain a failure or name the signer of a verified file.
+# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md). The
+# library's GitHub policy checks the issuer, the repository and the workflow;
+# the ref, the commit and the repository id are checked here, on the same
+# certificate, once its signature has verified.
 OID_ISSUER = "1.3.6.1.4.1.57264.1.8"
 OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"
+OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
+OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
+
+# An attestation is about 10 kB and a provenance object holds a few: anything
+# larger is refused unread, so a hostile index or file cannot make the parser
+# chew on it.
+MAX_DOCUMENT = 1024 * 1024
+TAG_PREFIX = "refs/tags/"
 
 Status = Literal["OK", "FAIL", "ERROR"]
 T = TypeVar("T")
@@ -169,6 +197,59 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Source:
+    """What the certificate must record about the source that was built.
+
+    tag is the release tag's pattern ("v{version}": the ref must be
+    refs/tags/v<the file's version>); commit and repository_id are checked
+    only when given.
+    """
+
+    tag: str = "v{version}"
+    commit: str | None = None
+    repository_id: str | None = None
+
+    def ref(self, version: Version | str) -> str:
+        return TAG_PREFIX + self.tag.replace("{version}", str(version))
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "tag": self.tag,
+            "commit": self.commit,
+            "repository_id": self.repository_id,
+        }
+
+
+def check_source(
+    claims: Mapping[str, str], source: Source, version: Version
+) -> str | None:
+    """Why a verified certificate does not prove this release's source, if not.
+
+    The ref must be the tag of the file's version, written as build tools
+    write it in file names (normalized: the publish workflow's checks
+    require the tag to match them), then the commit and the repository id
+    when they are expected.
+    """
+    ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
+    if ref != source.ref(version):
+        return (
+            f"signed at ref {ref or '(none)'}, expected the release tag "
+            f"{source.ref(version)}"
+        )
+    commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
+    if source.commit is not None and commit.casefold() != source.commit.casefold():
+        return f"signed at commit {commit or '(none)'}, expected {source.commit}"
+    repository_id = claims.get(OID_SOURCE_REPOSITORY_IDENTIFIER, "")
+    if source.repository_id is not None and repository_id != source.repository_id:
+        return (
+            f"signed by repository id {repository_id or '(none)'}, expected "
+            f"{source.repository_id}: the repository was deleted and re-created, "
+            "or is another one of that name"
+        )
+    return None
+
+
+@dataclass(frozen=True)
 class FileResult:
     """The verdict on one file: OK, FAIL (evidence against it) or ERROR (the
     network or index did not let us decide)."""
@@ -196,6 +277,7 @@ class Report:
     version: str | None = None
     files: list[FileResult] = field(default_factory=list)
     pylock: PylockResult | None = None
+    source: Source = field(default_factory=Source)
 
     @property
     def exit_code(self) -> int:
@@ -244,10 +326,18 @@ class _AnySigner:
 class AttestationChecker:
     """Verifies attestations against one identity on one Sigstore instance."""
 
-    def __init__(self, identity: Identity, *, staging: bool, offline: bool) -> None:
+    def __init__(
+        self,
+        identity: Identity,
+        *,
+        staging: bool,
+        offline: bool,
+        source: Source | None = None,
+    ) -> None:
         self.identity = identity
         self.staging = staging
         self.offline = offline
+        self.source = source or Source()
         self._publisher = identity.as_publisher()
         self._prepared = False
 
@@ -288,23 +378,40 @@ class AttestationChecker:
         """(True, who signed it) or (False, why it is rejected).
 
         With predicate_type, an attestation of another type is rejected too.
+        The certificate must also record the source self.source expects, for
+        the version in the file's name.
         """
         self.prepare()
-        try:
-            signed_type, _ = attestation.verify(
-                self._publisher, dist, staging=self.staging, offline=True
-            )
         # Attestations are untrusted input: whatever a malformed one makes the
         # library raise is a rejection of that file, not a crash.
+        try:
+            claims = certificate_claims(attestation)
+            signed_type, _ = attestation.verify(
+                self._publisher_for(claims), dist, staging=self.staging, offline=True
+            )
         except Exception as error:  # noqa: BLE001
             return False, self._explain(attestation, dist, error)
         if predicate_type is not None and signed_type != predicate_type:
             wanted = short_type(predicate_type)
             return False, f"a {short_type(signed_type)}, not a {wanted}"
-        return (
-            True,
-            f"signed by {self._signer(attestation)} ({short_type(signed_type)})",
-        )
+        if problem := check_source(claims, self.source, distribution_version(dist)):
+            return False, problem
+        return True, f"signed by {signer(claims)} ({short_type(signed_type)})"
+
+    def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
+        """The expected publisher, spelled as the certificate spells it.
+
+        GitHub owner and repository names are case-insensitive, but the
+        library compares the certificate's repository exactly: a certificate
+        whose repository differs only in case is verified against its own
+        spelling, so the signature check still binds every other letter.
+        """
+        claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
+        if claimed == self.identity.repository or not self.identity.same_repository(
+            claimed
+        ):
+            return self._publisher
+        return GitHubPublisher(repository=claimed, workflow=self.identity.workflow)
 
     def _explain(
         self, attestation: Attestation, dist: Distribution, error: Exception
@@ -327,12 +434,12 @@ class AttestationChecker:
         return self._wrong_signer(attestation) or f"signer rejected: {message}"
 
     def _wrong_signer(self, attestation: Attestation) -> str | None:
-        claims = attestation.certificate_claims
+        claims = certificate_claims(attestation)
         issuer = claims.get(OID_ISSUER, "")
         if issuer != GITHUB_ACTIONS_ISSUER:
             return f"not signed by GitHub Actions (certificate issuer: {issuer})"
         repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-        if repository != self.identity.repository:
+        if not self.identity.same_repository(repository):
             return (
                 f"signed by repository {repository}, "
                 f"expected {self.identity.repository}"
@@ -345,12 +452,79 @@ class AttestationChecker:
             )
         return None
 
-    @staticmethod
-    def _signer(attestation: Attestation) -> str:
-        claims = attestation.certificate_claims
-        repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-        workflow, _, ref = workflow_of(claims, repository)
-        return f"{repository}, {workflow} @ {ref}"
+
+CLAIMS = frozenset(
+    {
+        OID_ISSUER,
+        OID_SOURCE_REPOSITORY_URI,
+        OID_SOURCE_REPOSITORY_DIGEST,
+        OID_SOURCE_REPOSITORY_REF,
+        OID_SOURCE_REPOSITORY_IDENTIFIER,
+        OID_BUILD_CONFIG_URI,
+    }
+)
+
+
+def certificate_claims(attestation: Attestation) -> dict[str, str]:
+    """The Fulcio claims this script reads, from the attestation's certificate.
+
+    The library's Attestation.certificate_claims decodes every extension
+    with pyasn1, about a tenth of the time of a whole verification; these
+    claims are DER UTF8Strings, decoded here directly.
+    """
+    # cryptography comes with sigstore, which parses the same certificate.
+    from cryptography import x509
+
+    try:
+        extensions = x509.load_der_x509_certificate(
+            attestation.verification_material.certificate
+        ).extensions
+    except ValueError:
+        # Not a certificate: no claims, and the library's verification says
+        # what is wrong with it.
+        return {}
+    claims = {}
+    for extension in extensions:
+        oid = extension.oid.dotted_string
+        value = extension.value
+        if oid in CLAIMS and isinstance(value, x509.UnrecognizedExtension):
+            text = der_utf8_string(value.value)
+            if text is not None:
+                claims[oid] = text
+    return claims
+
+
+def der_utf8_string(data: bytes) -> str | None:
+    """The text of a DER-encoded UTF8String, or None for anything else."""
+    if len(data) < 2 or data[0] != 0x0C:
+        return None
+    size, start = data[1], 2
+    if size == 0x80:  # an indefinite length, which DER does not allow
+        return None
+    if size > 0x80:  # long form: the next (size & 0x7F) bytes hold the length
+        start += size & 0x7F
+        size = int.from_bytes(data[2:start])
+    if len(data) != start + size:
+        return None
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def signer(claims: Mapping[str, str]) -> str:
+    """Who signed a verified certificate: repository, workflow @ ref."""
+    repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
+    workflow, _, ref = workflow_of(claims, repository)
+    return f"{repository}, {workflow} @ {ref}"
+
+
+def distribution_version(dist: Distribution) -> Version:
+    """The version in a distribution's file name (the library checked the
+    name when it made the Distribution)."""
+    if dist.name.endswith(".whl"):
+        return parse_wheel_filename(dist.name)[1]
+    return parse_sdist_filename(dist.name)[1]
 
 
 def workflow_of(claims: Mapping[str, str], repository: str) -> tuple[str, str, str]:
@@ -372,14 +546,34 @@ def short_type(predicate_type: str) -> str:
 
 def load_attestation(text: bytes) -> Attestation:
     """Parse an attestation file; ValueError with a one-line reason."""
+    return load_document(Attestation, text, "attestation", "a PEP 740 attestation")
+
+
+Document = TypeVar("Document", Attestation, Provenance)
+
+
+def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> Document:
+    """Parse untrusted JSON into a model; ValueError with a one-line reason.
+
+    pydantic's parser bounds the nesting (json.loads would raise
+    RecursionError on 20,000 nested lists), and the size is bounded first.
+    """
+    if len(text) > MAX_DOCUMENT:
+        raise ValueError(too_large(noun))
     try:
-        json.loads(text)
-    except ValueError as error:
-        raise ValueError(f"attestation is not valid JSON ({error})") from None
-    try:
-        return Attestation.model_validate_json(text)
+        return model.model_validate_json(text)
     except ValidationError as error:
-        raise ValueError(f"not a PEP 740 attestation ({first_error(error)})") from None
+        problem = error.errors()[0] if error.errors() else None
+        if problem is not None and problem["type"] == "json_invalid":
+            message = problem["msg"]
+            if "recursion limit" in message:
+                message = "nested too deeply: " + message
+            raise ValueError(f"{noun} is not valid JSON ({message})") from None
+        raise ValueError(f"not {kind} ({first_error(error)})") from None
+
+
+def too_large(noun: str) -> str:
+    return f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
 
 
 def first_error(error: ValidationError) -> str:
@@ -411,6 +605,8 @@ def check_local_file(
     attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
     if not attestation_path.is_file():
         return fail(f"no attestation: {attestation_path.name} is missing")
+    if attestation_path.stat().st_size > MAX_DOCUMENT:
+        return fail(too_large("attestation"))
     try:
         attestation = load_attestation(attestation_path.read_bytes())
     except ValueError as error:
@@ -469,6 +665,8 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
     for attempt in range(len(retries) + 1):
         try:
             return action()
+        except InsecureRedirect as error:
+            raise IndexUnavailable(f"{what} was {error}") from None
         except requests.HTTPError as error:
             status = error.response.status_code if error.response is not None else 0
             problem = f"HTTP {status} for {what}"
@@ -500,12 +698,43 @@ class IndexOptions:
     timeout: float
     retries: Sequence[float]
     jobs: int
+    allow_local: bool = False  # http:// on this machine, for tests
 
     def client(self) -> PyPISimple:
         from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
 
         # PEP 691 JSON only: the HTML API has no provenance links.
-        return PyPISimple(endpoint=self.index_url, accept=ACCEPT_JSON_ONLY)
+        return PyPISimple(
+            endpoint=self.index_url,
+            accept=ACCEPT_JSON_ONLY,
+            session=HttpsOnlySession(self.allow_local),
+        )
+
+
+class InsecureRedirect(requests.RequestException):
+    """A redirect to a URL url_problem refuses; never followed."""
+
+
+class HttpsOnlySession(requests.Session):
+    """A session that follows no redirect away from https.
+
+    The URLs the index lists are checked before any request; this keeps a
+    redirect from taking a request to plain http afterwards.
+    """
+
+    def __init__(self, allow_local: bool) -> None:
+        super().__init__()
+        self.allow_local = allow_local
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        from urllib.parse import urljoin
+
+        target = super().get_redirect_target(resp)
+        if target is not None:
+            absolute = urljoin(resp.url, target)
+            if problem := url_problem(absolute, self.allow_local):
+                raise InsecureRedirect(f"redirected to {absolute}: {problem}")
+        return target
 
 
 def release_files(
@@ -530,12 +759,95 @@ def release_files(
             raise IndexUnavailable(
                 f"the index's page for {package} is not a PEP 691 JSON page: {error}"
             ) from None
-    files = [p for p in page.packages if same_version(p.version, version)]
+        except RecursionError:
+            raise IndexUnavailable(
+                f"the index's page for {package} is nested too deeply to be a "
+                "PEP 691 JSON page"
+            ) from None
+    # A name no version can be read from may be meant for this one: it is
+    # listed (and rejected) rather than skipped.
+    files = [
+        p
+        for p in page.packages
+        if p.version is None
+        or same_version(p.version, version)
+        or same_version(lax_version(p.filename), version)
+    ]
     if not files:
         raise IndexUnavailable(
             f"the index lists no files for {package} {version} (yet)"
         )
     return files
+
+
+def lax_version(filename: str) -> str | None:
+    """The version a wheel or sdist name claims, however odd the rest is."""
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def listed_problem(
+    filename: str, package: NormalizedName, version: Version, times: int
+) -> str | None:
+    """Why a file the index lists for this release cannot be one of its
+    distributions, if it cannot: every such file fails the release."""
+    if times > 1:
+        return f"the index lists this file name {times} times"
+    if not safe_filename(filename):
+        return (
+            "not a file name: it holds a path separator, a control character "
+            "or starts with a dot"
+        )
+    try:
+        project = distribution_project(filename)
+    except ValueError as error:
+        return str(error)
+    if project != package:
+        return f"belongs to project {project}"
+    if lax_version(filename) != str(version):
+        return f"a file of version {lax_version(filename)}, listed for {version}"
+    return None
+
+
+def url_problem(url: str, allow_local: bool) -> str | None:
+    """Why an index, file or provenance URL is not one to fetch, if it is not.
+
+    Only https is trusted to bring the index's own words; a plain-http index
+    on this machine is accepted behind --insecure-local-index, for tests.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    local = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+    if parts.scheme == "http" and local and allow_local:
+        return None
+    if parts.scheme == "http" and local:
+        return "plain http (--insecure-local-index accepts it, for tests)"
+    return "not https"
+
+
+def insecure_url(pkg: DistributionPackage, allow_local: bool) -> str | None:
+    for url in (pkg.url, pkg.provenance_url):
+        if url is not None and (problem := url_problem(url, allow_local)):
+            return f"the index serves it from {url}: {problem}"
+    return None
+
+
+def safe_filename(name: str) -> bool:
+    """A bare, printable file name: no directory part, nothing hidden."""
+    return (
+        bool(name)
+        and name.isprintable()
+        and not name.startswith(".")
+        and "/" not in name
+        and "\\" not in name
+    )
 
 
 @dataclass(frozen=True)
@@ -574,24 +886,56 @@ def fetch(pkg: DistributionPackage, path: Path, options: IndexOptions) -> Fetche
             )
             raw = with_retries(
                 f"the provenance of {name}",
-                lambda: client.get_provenance(pkg, timeout=options.timeout),
+                lambda: provenance_bytes(client, pkg, options.timeout),
                 options.retries,
             )
     except IndexUnavailable as error:
         return fail("ERROR", str(error))
+    except DocumentTooLarge:
+        return fail("FAIL", too_large("the provenance"))
     except DigestMismatchError:
         return fail("FAIL", "the downloaded file does not match the index's sha256")
     except NoDigestsError:
         return fail("FAIL", "the index gives no usable digest for this file")
     except NoProvenanceError:
         return fail("FAIL", "no provenance: the index has none for this file")
-    except ValueError as error:  # json.JSONDecodeError, from get_provenance
-        return fail("FAIL", f"the provenance is not valid JSON ({error})")
     try:
-        provenance = Provenance.model_validate(raw)
-    except ValidationError as error:
-        return fail("FAIL", f"not a PEP 740 provenance object ({first_error(error)})")
+        provenance = load_document(
+            Provenance, raw, "the provenance", "a PEP 740 provenance object"
+        )
+    except ValueError as error:
+        return fail("FAIL", str(error))
     return Fetched(name, path=path, provenance=provenance)
+
+
+class DocumentTooLarge(Exception):
+    """A document over MAX_DOCUMENT bytes, left unread."""
+
+
+def provenance_bytes(
+    client: PyPISimple, pkg: DistributionPackage, timeout: float
+) -> bytes:
+    """The provenance file as it is served, read no further than the limit.
+
+    pypi-simple's get_provenance reads any size and parses with json.loads
+    (a RecursionError on deep nesting); this reads at most MAX_DOCUMENT + 1
+    bytes and leaves the parsing to load_document.
+    """
+    from pypi_simple import NoProvenanceError
+
+    assert pkg.provenance_url is not None
+    with client.s.get(pkg.provenance_url, timeout=timeout, stream=True) as response:
+        if response.status_code == 404:
+            raise NoProvenanceError(pkg.filename, pkg.provenance_url)
+        response.raise_for_status()
+        # Whatever Content-Length says, the bytes (decompressed) are counted
+        # as they come.
+        data = bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            data += chunk
+            if len(data) > MAX_DOCUMENT:
+                raise DocumentTooLarge
+    return bytes(data)
 
 
 def check_publisher(publisher: object, identity: Identity) -> str | None:
@@ -677,6 +1021,28 @@ def against_built(
     return FileResult(result.file, "OK", f"{result.reason}; the bytes this run built")
 
 
+def screen_listing(
+    listed: Sequence[DistributionPackage],
+    package: NormalizedName,
+    version: Version,
+    options: IndexOptions,
+) -> tuple[list[DistributionPackage], list[tuple[str, str]]]:
+    """The listed files to fetch, and (name, why) for each name refused once:
+    not this project's wheel or sdist of the version, listed twice, or not on
+    https."""
+    wanted: list[DistributionPackage] = []
+    refused: dict[str, str] = {}
+    times = Counter(pkg.filename for pkg in listed)
+    for pkg in listed:
+        problem = listed_problem(pkg.filename, package, version, times[pkg.filename])
+        problem = problem or insecure_url(pkg, options.allow_local)
+        if problem is None:
+            wanted.append(pkg)
+        else:
+            refused.setdefault(pkg.filename, problem)
+    return wanted, list(refused.items())
+
+
 def check_release(
     package: NormalizedName,
     version: Version,
@@ -686,21 +1052,9 @@ def check_release(
 ) -> list[FileResult]:
     """Every file of the release on the index, and, given the files a run
     built (name -> sha256), that the index holds exactly those."""
-    results: list[FileResult] = []
-    wanted: list[DistributionPackage] = []
     listed = release_files(package, version, options)
-    for pkg in listed:
-        try:
-            project = distribution_project(pkg.filename)
-        except ValueError as error:
-            results.append(FileResult(pkg.filename, "FAIL", str(error)))
-            continue
-        if project == package:
-            wanted.append(pkg)
-        else:
-            results.append(
-                FileResult(pkg.filename, "FAIL", f"belongs to project {project}")
-            )
+    wanted, refused = screen_listing(listed, package, version, options)
+    results = [FileResult(name, "FAIL", problem) for name, problem in refused]
     checker.prepare()
     # Downloads run in threads; verification stays in this thread.
     with (
@@ -728,9 +1082,6 @@ def check_release(
 # commit the certificate names, with the build requirements that commit pins,
 # shows whether the published bytes are the bytes of that source.
 
-# Fulcio's Source Repository Digest: the commit the signing workflow ran on.
-OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
-COMMIT = re.compile(r"[0-9a-f]{40}")
 # What the publish workflow builds with, at the commit it builds.
 BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
 # The workflow's checkouts have a runner's umask; a file's mode is in the archive.
@@ -750,7 +1101,7 @@ RebuildStatus = Literal["reproduced", "differs", "unverified", "error"]
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceCommit:
     """The repository and commit a file is said to be built from."""
 
     repository: str
@@ -804,35 +1155,27 @@ class Candidate:
 
     name: str
     path: Path | None = None
-    source: Source | None = None
+    source: SourceCommit | None = None
     attested: str = ""  # who signed it, or that nobody did
     signed: bool = True
     verdict: RebuildResult | None = None
 
 
-def shown(name: str) -> str:
-    """A file name as printed: quoted unless it is plainly printable, so that
-    no name can end a line or start a GitHub Actions workflow command."""
-    if name.isprintable() and "::" not in name:
-        return name
-    return json.dumps(name)
-
-
-def attested_source(attestations: Sequence[Attestation]) -> Source:
+def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
     """The repository and commit every verified attestation names.
 
     Raises ValueError if a certificate names none, or they disagree.
     """
-    found: set[Source] = set()
+    found: set[SourceCommit] = set()
     for attestation in attestations:
-        claims = attestation.certificate_claims
+        claims = certificate_claims(attestation)
         repository = claims.get(OID_SOURCE_REPOSITORY_URI, "")
         commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
         if not repository.startswith(GITHUB) or not COMMIT.fullmatch(commit):
             raise ValueError(
                 "the certificate names no GitHub source repository and commit"
             )
-        found.add(Source(repository, commit))
+        found.add(SourceCommit(repository, commit))
     if len(found) != 1:
         named = ", ".join(sorted(f"{s.repository} @ {s.commit}" for s in found))
         raise ValueError(f"the attestations name other sources: {named}")
@@ -867,7 +1210,7 @@ def candidate_from(
 
 
 def unattested(name: str, path: Path, identity: Identity, commit: str) -> Candidate:
-    source = Source(f"{GITHUB}{identity.repository}", commit)
+    source = SourceCommit(f"{GITHUB}{identity.repository}", commit)
     return Candidate(
         name,
         path,
@@ -941,18 +1284,14 @@ def release_candidates(
 ) -> list[Candidate]:
     """The version's files on the index, verified as `release` verifies them;
     with --commit, a file without provenance is taken as from that commit."""
-    candidates = []
-    wanted: list[tuple[DistributionPackage, Path]] = []
-    for number, pkg in enumerate(release_files(package, version, options)):
-        if names_this_project(pkg.filename, package):
-            wanted.append((pkg, directory / str(number)))
-            continue
-        try:
-            reason = f"belongs to project {distribution_project(pkg.filename)}"
-        except ValueError as error:
-            reason = str(error)
-        verdict = RebuildResult(pkg.filename, "unverified", reason)
-        candidates.append(Candidate(pkg.filename, verdict=verdict))
+    listed, refused = screen_listing(
+        release_files(package, version, options), package, version, options
+    )
+    candidates = [
+        Candidate(name, verdict=RebuildResult(name, "unverified", problem))
+        for name, problem in refused
+    ]
+    wanted = [(pkg, directory / str(number)) for number, pkg in enumerate(listed)]
 
     def get(job: tuple[DistributionPackage, Path]) -> Fetched | str:
         pkg, path = job
@@ -1067,7 +1406,7 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
     return done.stdout
 
 
-def build_source(source: Source, clone_from: str, workdir: Path, uv: str) -> Path:
+def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) -> Path:
     """Check out the commit alone and build it as the publish workflow does:
     SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
     commit's build constraints. Returns the directory of the built files."""
@@ -1167,7 +1506,9 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     }
                     members.append(Member(entry.name, digest, metadata))
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
-        raise ValueError(f"{shown(name)} is not a readable archive ({error})") from None
+        raise ValueError(
+            f"{printable(name)} is not a readable archive ({error})"
+        ) from None
     return members
 
 
@@ -1225,7 +1566,7 @@ def compare(
         return verdict(
             "differs",
             "the rebuild made no file of this name "
-            f"(it made: {', '.join(map(shown, made)) or 'nothing'}); "
+            f"(it made: {', '.join(map(printable, made)) or 'nothing'}); "
             f"published sha256:{sha256}",
         )
     rebuilt_sha256 = hashlib.sha256(ours.read_bytes()).hexdigest()
@@ -1244,7 +1585,7 @@ def compare(
         )
     except ValueError as error:
         member, contents_match, what = None, False, str(error)
-    where = f"first differing member {shown(member)}: {what}" if member else what
+    where = f"first differing member {printable(member)}: {what}" if member else what
     if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
         where += (
             "; setuptools dates sdist entries from the checkout's files, so its "
@@ -1297,22 +1638,24 @@ def run_rebuild(args: argparse.Namespace) -> RebuildReport:
             "rebuild takes VERSION (files from the index) or --dist DIR (local "
             "files), one of them"
         )
-    if args.commit is not None and not COMMIT.fullmatch(args.commit):
-        raise UsageError(f"--commit {args.commit!r} is not a full 40-hex commit SHA")
+    source = source_from(args)
+    commit = source.commit
     uv = tool_path("uv")
-    checker = AttestationChecker(identity, staging=args.staging, offline=args.offline)
+    checker = AttestationChecker(
+        identity, staging=args.staging, offline=args.offline, source=source
+    )
     report = RebuildReport(
         package,
         identity,
         checker.instance,
         args.offline,
         "the index" if args.dist is None else str(args.dist),
-        commit=args.commit,
+        commit=commit,
     )
     with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
         workdir = Path(tmp)
         if args.dist is not None:
-            candidates = dist_candidates(args.dist, package, checker, args.commit)
+            candidates = dist_candidates(args.dist, package, checker, commit)
         else:
             try:
                 version = Version(args.version)
@@ -1322,7 +1665,7 @@ def run_rebuild(args: argparse.Namespace) -> RebuildReport:
             downloads = workdir / "downloads"
             downloads.mkdir()
             candidates = release_candidates(
-                package, version, checker, index_options(args), args.commit, downloads
+                package, version, checker, index_options(args), commit, downloads
             )
         report.files = rebuild_all(candidates, args.source, workdir, uv)
     if args.pylock is not None:
@@ -1341,7 +1684,7 @@ def render_rebuild_text(report: RebuildReport) -> str:
             f"{report.sigstore}, {trust_root})"
         )
     ]
-    lines += [f"{r.status} {shown(r.file)}: {r.reason}" for r in report.files]
+    lines += [f"{r.status} {printable(r.file)}: {r.reason}" for r in report.files]
     counts = {
         s: sum(r.status == s for r in report.files)
         for s in ("reproduced", "differs", "unverified", "error")
@@ -1457,10 +1800,21 @@ def render_text(report: Report) -> str:
     identity = report.identity
     where = f"{report.package} {report.version}" if report.version else report.package
     trust_root = "cached trust root" if report.offline else "trust root refreshed"
+    source = report.source
+    ref = source.ref(report.version or "{version}")
+    also = "".join(
+        f", {what} {value}"
+        for what, value in (
+            ("commit", source.commit),
+            ("repository id", source.repository_id),
+        )
+        if value is not None
+    )
     lines = [
         (
             f"Verifying {where} against {identity.repository}, workflow "
-            f"{identity.workflow} (Sigstore {report.sigstore}, {trust_root})"
+            f"{identity.workflow}, ref {ref}{also} (Sigstore {report.sigstore}, "
+            f"{trust_root})"
         )
     ]
     lines += [f"{r.status} {r.file}: {r.reason}" for r in report.files]
@@ -1486,6 +1840,8 @@ def render_text(report: Report) -> str:
     lines.append(summary + ".")
     if report.pylock is not None:
         lines.append(f"pylock: {report.pylock.message}")
+    # Names and reasons quote files, the index and the lock file.
+    lines = [printable(line) for line in lines]
     lines += [
         "",
         (
@@ -1497,12 +1853,28 @@ def render_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+def printable(text: str) -> str:
+    """text on one line, with every control or invisible character escaped.
+
+    A file name comes from the index or the file system: one holding a
+    newline could start a line with `::`, which GitHub Actions would run as
+    a workflow command. JSON output escapes them by itself (ensure_ascii).
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
 def render_json(report: Report) -> str:
     data = {
         "mode": report.mode,
         "package": report.package,
         "version": report.version,
         "identity": report.identity.pylock_entry(),
+        "source": report.source.as_dict(),
         "sigstore": report.sigstore,
         "environment_checked": report.environment_checked,
         "offline": report.offline,
@@ -1518,6 +1890,10 @@ def render_json(report: Report) -> str:
 
 REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 WORKFLOW = re.compile(r"[^/@]+\.ya?ml")
+# Characters git allows in a tag name (and no braces but the placeholder).
+TAG = re.compile(r"(?:[A-Za-z0-9._+/-]*)\{version\}(?:[A-Za-z0-9._+/-]*)")
+COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # SHA-1 or SHA-256
+REPOSITORY_ID = re.compile(r"[1-9][0-9]{0,19}")
 # Where a project declares the identity its releases must carry.
 PYPROJECT = "pyproject.toml"
 TOOL_TABLE = "verify-attestations"
@@ -1542,7 +1918,13 @@ def index_arguments(mode: argparse.ArgumentParser) -> None:
     mode.add_argument(
         "--index-url",
         metavar="URL",
-        help="simple API endpoint (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+        help="simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+    )
+    mode.add_argument(
+        "--insecure-local-index",
+        action="store_true",
+        help="tests only: accept a plain-http index on this machine "
+        "(127.0.0.1, ::1, localhost)",
     )
     mode.add_argument(
         "--timeout",
@@ -1596,6 +1978,24 @@ def parser() -> argparse.ArgumentParser:
         help="distribution name the files must belong to",
     )
     expected.add_argument(
+        "--tag",
+        metavar="PATTERN",
+        help="the release tag, with {version} for each file's version: the "
+        "certificate's ref must be refs/tags/PATTERN (default: v{version})",
+    )
+    expected.add_argument(
+        "--commit",
+        metavar="SHA",
+        help="full commit hash the certificate must record (in a workflow: "
+        '"${GITHUB_SHA}")',
+    )
+    expected.add_argument(
+        "--repository-id",
+        metavar="ID",
+        help="GitHub's numeric id of the repository, so that a deleted and "
+        "re-created repository of the same name does not pass",
+    )
+    expected.add_argument(
         "--pyproject",
         type=Path,
         default=Path(PYPROJECT),
@@ -1625,10 +2025,12 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="verify_attestations.py",
         description="Verify the PEP 740 attestations of this package's files "
-        "against its GitHub trusted publisher. A Sigstore certificate names "
-        "the repository and the workflow, but does not record the GitHub "
-        "environment: `dist` cannot check the environment, `release` checks "
-        "it against the publisher the index recorded.",
+        "against its GitHub trusted publisher, and that each was signed at the "
+        "release tag of its version (and, given, the commit and repository "
+        "id). A Sigstore certificate names the repository and the workflow, "
+        "but does not record the GitHub environment: `dist` cannot check the "
+        "environment, `release` checks it against the publisher the index "
+        "recorded.",
         epilog="Exit status: 0 all verified; 1 a file failed, lacks an "
         "attestation, or --pylock names another identity; 2 usage, network or "
         "index error.",
@@ -1684,7 +2086,9 @@ def rebuild_parser(
         "build, the backend pinned by hash in the commit's "
         f"{BUILD_CONSTRAINTS}, SOURCE_DATE_EPOCH from the commit) and report "
         "each file as reproduced or differs, with the first differing "
-        "member. Needs git and uv.",
+        "member. With --commit, every attestation must name that commit, and a "
+        "file without an attestation is rebuilt from it, unverified (for files "
+        "that were never signed). Needs git and uv.",
         epilog="Exit status: 0 every file reproduced; 1 a file differs or its "
         "attestation fails; 2 usage, network, index, clone or build error.",
     )
@@ -1701,13 +2105,6 @@ def rebuild_parser(
         metavar="URL_OR_PATH",
         help="clone from here instead of the repository the certificate names "
         "(a mirror); the commit must still be the certified one",
-    )
-    rebuild.add_argument(
-        "--commit",
-        metavar="SHA",
-        help="the commit to rebuild: every attestation must name it, and a "
-        "file without an attestation is rebuilt from it, unverified (for files "
-        "that were never signed)",
     )
     index_arguments(rebuild)
 
@@ -1728,19 +2125,31 @@ def project_defaults(path: Path) -> dict[str, str]:
     project = data.get("project", {})
     if not isinstance(table, dict) or not isinstance(project, dict):
         raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
-    found = {key: table.get(key) for key in ("repository", "workflow", "environment")}
+    keys = ("repository", "workflow", "environment", "tag", "repository-id")
+    found = {key: table.get(key) for key in keys}
     found["package"] = project.get("name")
+    # TOML writes a number bare; the id is compared as the certificate's text.
+    if isinstance(found["repository-id"], int) and not isinstance(
+        found["repository-id"], bool
+    ):
+        found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
             raise UsageError(f"{path}: {key} must be a string")
-    return {key: value for key, value in found.items() if value is not None}
+    return {
+        key.replace("-", "_"): value
+        for key, value in found.items()
+        if value is not None
+    }
 
 
 def identity_from(args: argparse.Namespace) -> Identity:
     defaults = project_defaults(args.pyproject)
-    for key in ("repository", "workflow", "environment", "package"):
+    for key in ("repository", "workflow", "environment", "package", "tag"):
         if getattr(args, key) is None:
             setattr(args, key, defaults.get(key))
+    if args.repository_id is None:
+        args.repository_id = defaults.get("repository_id")
     missing = [
         f"--{key}"
         for key in ("package", "repository", "workflow", "environment")
@@ -1767,21 +2176,55 @@ def index_options(args: argparse.Namespace) -> IndexOptions:
         from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
         args.index_url = PYPI_SIMPLE_ENDPOINT
+    if problem := url_problem(args.index_url, args.insecure_local_index):
+        raise UsageError(f"--index-url {args.index_url}: {problem}")
     return IndexOptions(
         index_url=args.index_url,
         timeout=args.timeout,
         retries=RETRY_DELAYS[: args.retries],
         jobs=args.jobs,
+        allow_local=args.insecure_local_index,
+    )
+
+
+def source_from(args: argparse.Namespace) -> Source:
+    """What the certificate must record of the source; after identity_from,
+    which fills in the project's defaults."""
+    source = Source() if args.tag is None else Source(tag=args.tag)
+    if not TAG.fullmatch(source.tag):
+        raise UsageError(
+            f"--tag {source.tag!r} is not a tag pattern: a tag name holding "
+            "{version} once, such as v{version}"
+        )
+    if args.commit is not None and not COMMIT.fullmatch(args.commit):
+        raise UsageError(f"--commit {args.commit!r} is not a full commit hash")
+    if args.repository_id is not None and not REPOSITORY_ID.fullmatch(
+        args.repository_id
+    ):
+        raise UsageError(f"--repository-id {args.repository_id!r} is not a number")
+    return Source(
+        source.tag,
+        None if args.commit is None else args.commit.lower(),
+        args.repository_id,
     )
 
 
 def run(args: argparse.Namespace) -> Report:
     identity = identity_from(args)
+    source = source_from(args)
     package = canonicalize_name(args.package)
-    checker = AttestationChecker(identity, staging=args.staging, offline=args.offline)
+    checker = AttestationChecker(
+        identity, staging=args.staging, offline=args.offline, source=source
+    )
     if args.mode == "dist":
         report = Report(
-            "dist", package, identity, checker.instance, False, args.offline
+            "dist",
+            package,
+            identity,
+            checker.instance,
+            False,
+            args.offline,
+            source=source,
         )
         report.files = check_dist_dir(args.directory, package, checker)
     else:
@@ -1798,6 +2241,7 @@ def run(args: argparse.Namespace) -> Report:
             True,
             args.offline,
             str(version),
+            source=source,
         )
         built = None if args.built is None else built_digests(args.built)
         report.files = check_release(package, version, checker, options, built)
@@ -1814,16 +2258,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report = run_rebuild(args) if args.mode == "rebuild" else run(args)
     except (UsageError, IndexUnavailable) as error:
-        if args.json:
-            print(json.dumps({"error": str(error), "exit_code": 2}, indent=2))
-        else:
-            print(f"error: {error}", file=sys.stderr)
-        return 2
+        return report_error(str(error), args.json)
+    # A case not foreseen still gets one line, and exit status 2 ("could not
+    # check"): a traceback's status 1 would read as evidence against a file.
+    except Exception as error:  # noqa: BLE001
+        return report_error(f"unexpected {type(error).__name__}: {error}", args.json)
     if isinstance(report, RebuildReport):
         print(render_rebuild_json(report) if args.json else render_rebuild_text(report))
     else:
         print(render_json(report) if args.json else render_text(report))
     return report.exit_code
+
+
+def report_error(message: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": message, "exit_code": 2}, indent=2))
+    else:
+        print(printable(f"error: {message}"), file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
