@@ -28,6 +28,7 @@ from test_update import (
     git,
     make_user_edits,
     replace_once,
+    update,
 )
 from test_update import releases as releases  # the session fixture
 
@@ -144,10 +145,10 @@ def test_renovate_keeps_what_dependabot_keeps_with_its_cooldown(
         for rule in config["packageRules"]
         if "groupName" in rule
     }
-    for ecosystem, update in ecosystems.items():
-        days = update["cooldown"]["default-days"]
+    for ecosystem, entry in ecosystems.items():
+        days = entry["cooldown"]["default-days"]
         assert config["minimumReleaseAge"] == f"{days} days"
-        assert groups[managers[ecosystem]] == next(iter(update["groups"]))
+        assert groups[managers[ecosystem]] == next(iter(entry["groups"]))
     assert "pre-commit" in groups
     # Action pins stay full SHAs with the version beside them, as the
     # template writes them.
@@ -256,3 +257,18 @@ def test_template_release_pull_request_shows_a_conflict_and_loses_nothing(
     assert ours in before
     assert f"actions/checkout@{action_pins()['actions/checkout']}" in theirs
     assert answers(project)["_commit"] == NEWEST
+
+
+def test_a_dependabot_project_switches_to_renovate_by_update(
+    releases: Path, tmp_path: Path
+) -> None:
+    project = copy_project(releases, tmp_path / "pkg", NEWEST)
+    make_user_edits(project)
+
+    update(project, "--data", "update_bot=renovate")
+
+    assert not (project / DEPENDABOT_CONFIG).exists()
+    assert (project / RENOVATE_CONFIG).exists()
+    assert answers(project)["update_bot"] == "renovate"
+    assert_no_conflicts(project)
+    assert_user_edits_kept(project)
