@@ -233,16 +233,33 @@ def repos_from_file(path: Path) -> list[Path]:
     return [path.parent / Path(line).expanduser() for line in lines if line]
 
 
+def json_documents(text: str) -> list[Any]:
+    """Every JSON document in `text`, one after another."""
+    decoder = json.JSONDecoder()
+    documents, position = [], 0
+    while text[position:].strip():
+        position += len(text[position:]) - len(text[position:].lstrip())
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+    return documents
+
+
 def repos_from_github_listing(listing: Path, clones: Path) -> list[Path | Outcome]:
     """Local clones of an organization's repositories, cloned where missing;
     an outcome instead for a repository that cannot be updated."""
     try:
-        entries = json.loads(listing.read_text(encoding="utf-8"))
+        pages = json_documents(listing.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read {listing} as JSON: {error}") from None
-    if not isinstance(entries, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries
-    ):
+    # One page, `gh api --paginate`'s pages one after another, or --slurp's
+    # list of pages.
+    entries: list[Any] = []
+    for page in pages:
+        if isinstance(page, list) and page and all(isinstance(p, list) for p in page):
+            entries += [entry for each in page for entry in each]
+        else:
+            entries += page if isinstance(page, list) else [page]
+    if not all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries):
         raise UsageError(
             f"{listing} is not a repository listing: expected a JSON list of "
             "objects with a name, as GitHub's API returns"

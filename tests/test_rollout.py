@@ -140,7 +140,8 @@ def test_repositories_from_a_github_listing_and_a_file(
         entries, (origin_a, tmp_path / "gone", origin_b), strict=True
     ):
         entry["clone_url"] = str(origin)
-    listing.write_text(json.dumps(entries))
+    # Two pages, one after the other, as `gh api --paginate` saves them.
+    listing.write_text(json.dumps(entries[:2]) + "\n" + json.dumps(entries[2:]))
     repos_file = tmp_path / "repos.txt"
     repos_file.write_text(f"# the one not on GitHub\n{listed.relative_to(tmp_path)}\n")
     clones = tmp_path / "clones"
@@ -213,13 +214,13 @@ def test_interrupted_rollout_resumes_without_redoing_finished_ones(
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while not (state.exists() and load_json(state)["outcomes"]):
         assert started.poll() is None, started.communicate()
-        assert time.monotonic() < deadline, "no repository finished in 60 s"
+        assert time.monotonic() < deadline, "no repository finished in 120 s"
         time.sleep(0.05)
     started.send_signal(signal.SIGINT)  # what Ctrl-C sends
-    stdout, stderr = started.communicate(timeout=60)
+    stdout, stderr = started.communicate(timeout=120)
 
     assert started.returncode == 130, stdout + stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
