@@ -14,8 +14,9 @@ The repositories are local clones named on the command line, listed in a file
 (--repos-file, one path a line, relative to the file; `#` starts a comment),
 or taken from a GitHub organization's repository listing saved as JSON
 (--github-json, the shape of the REST API's "list organization repositories":
-a list of objects with `name` and `clone_url`, `archived` ones skipped), each
-cloned into --clones DIR/<name> unless already there.
+a list of objects with `name` and `clone_url`, `archived` ones skipped, as
+one page, `gh api --paginate`'s pages or --slurp's list of them), each cloned
+into --clones DIR/<name>, when its turn comes, unless already there.
 
 A repository is skipped when it is not a git repository, has no
 .copier-answers.yml, was made from another template, or has uncommitted
@@ -244,9 +245,36 @@ def json_documents(text: str) -> list[Any]:
     return documents
 
 
-def repos_from_github_listing(listing: Path, clones: Path) -> list[Path | Outcome]:
-    """Local clones of an organization's repositories, cloned where missing;
-    an outcome instead for a repository that cannot be updated."""
+@dataclass(frozen=True)
+class ToClone:
+    """A listed repository with no local clone yet: cloned when its turn comes."""
+
+    path: Path
+    url: str
+
+    def clone(self) -> Outcome | None:
+        """Clone it; an outcome only when that failed."""
+        cloned = subprocess.run(
+            ["git", "clone", "--quiet", self.url, str(self.path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            start_new_session=True,
+        )
+        if cloned.returncode == 0:
+            return None
+        return Outcome(
+            self.path, "failed", f"git clone failed: {first_line(cloned.stderr)}"
+        )
+
+
+# What to do with one repository: update it (cloning it first), or report it.
+Item = Path | ToClone | Outcome
+
+
+def repos_from_github_listing(listing: Path, clones: Path) -> list[Item]:
+    """An organization's repositories, as clones in `clones`; an outcome
+    instead for one that cannot be updated (archived, nothing to clone)."""
     try:
         pages = json_documents(listing.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
@@ -264,7 +292,7 @@ def repos_from_github_listing(listing: Path, clones: Path) -> list[Path | Outcom
             f"{listing} is not a repository listing: expected a JSON list of "
             "objects with a name, as GitHub's API returns"
         )
-    found: list[Path | Outcome] = []
+    found: list[Item] = []
     for entry in entries:
         name = entry["name"]
         if not name or name in (".", "..") or "/" in name or "\\" in name:
@@ -277,17 +305,7 @@ def repos_from_github_listing(listing: Path, clones: Path) -> list[Path | Outcom
         elif not entry.get("clone_url"):
             found.append(Outcome(clone, "failed", "not cloned and no clone_url"))
         else:
-            cloned = subprocess.run(
-                ["git", "clone", "--quiet", str(entry["clone_url"]), str(clone)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if cloned.returncode == 0:
-                found.append(clone)
-            else:
-                reason = f"git clone failed: {first_line(cloned.stderr)}"
-                found.append(Outcome(clone, "failed", reason))
+            found.append(ToClone(clone, str(entry["clone_url"])))
     return found
 
 
@@ -332,7 +350,7 @@ class State:
 
 
 def rollout(
-    repos: Sequence[Path | Outcome],
+    repos: Sequence[Item],
     *,
     templates: Sequence[str] = (),
     vcs_ref: str | None = None,
@@ -347,15 +365,17 @@ def rollout(
     stop = stop or threading.Event()
     work = partial(update_repository, templates=templates, vcs_ref=vcs_ref, trust=trust)
 
-    def one(item: Path | Outcome) -> Outcome | None:
+    def one(item: Item) -> Outcome | None:
         if isinstance(item, Outcome):
-            outcome = item
-        elif str(item) in state.done:
-            return state.done[str(item)]
-        elif stop.is_set():
+            state.record(item)
+            return item
+        path = item.path if isinstance(item, ToClone) else item
+        if str(path) in state.done:
+            return state.done[str(path)]
+        if stop.is_set():
             return None
-        else:
-            outcome = work(item)
+        failed = item.clone() if isinstance(item, ToClone) else None
+        outcome = failed or work(path)
         state.record(outcome)
         return outcome
 
@@ -441,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         state = State(options.state, target)
-        repos: list[Path | Outcome] = list(options.repos)
+        repos: list[Item] = list(options.repos)
         if options.repos_file:
             repos += repos_from_file(options.repos_file)
         if options.github_json:
