@@ -5,8 +5,10 @@ v0.2.0 with a migration, v0.3.0 = the working tree), then times:
 
 - `copier update --trust --defaults` of a project from each tag to the next
   (target: at most 3 s), median of --runs, the project reset in between;
-- hooks/rollout.py over --repos projects made from v0.2.0, one at a time and
-  with --jobs 2.
+- hooks/rollout.py over --repos projects made from v0.2.0 (default 20), one
+  at a time and with --jobs 2: the wall time and the time per repository;
+  then the same command again with its --state file, everything done, which
+  is what resuming costs on top of the repositories still to do.
 
     uv run --group test python benchmarks/bench_update.py [--runs N] [--repos N]
 """
@@ -54,7 +56,7 @@ def reset(project: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Time copier update and rollout.")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--repos", type=int, default=10)
+    parser.add_argument("--repos", type=int, default=20)
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,14 +85,19 @@ def main() -> int:
         rollout = [sys.executable, str(REPO / "hooks/rollout.py"), "--trust"]
         rollout += ["--template", str(template)]
         for jobs in (1, 2):
-            wall, report = timed([*rollout, f"--jobs={jobs}", *map(str, fleet)])
+            state = root / f"state-{jobs}.json"
+            command = [*rollout, f"--jobs={jobs}", f"--state={state}", *map(str, fleet)]
+            wall, report = timed(command)
             updated = sum(line.startswith("updated ") for line in report.splitlines())
             assert updated == options.repos, report
+            resumed, again = timed(command)
+            assert again == report, again
             for project in fleet:
                 reset(project)
             print(
                 f"rollout of {options.repos} repositories, --jobs={jobs}  "
-                f"{wall:6.3f} s ({wall / options.repos:.3f} s each)"
+                f"{wall:6.3f} s ({wall / options.repos:.3f} s a repository); "
+                f"resumed with all done {resumed:.3f} s"
             )
     return 0
 

@@ -36,9 +36,14 @@ from typing import Any
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 # What adopt mode writes (besides the answers file).
+# The update bot's configuration: the one the answers choose is written.
+BOT_FILES = {
+    "dependabot": ".github/dependabot.yml",
+    "renovate": ".github/renovate.json5",
+}
 PUBLISHING_FILES = (
     ".github/workflows/publish.yml",
-    ".github/dependabot.yml",
+    *BOT_FILES.values(),
     ".github/release-requirements",
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
@@ -141,7 +146,14 @@ def adopt(
     from copier.errors import CopierError
 
     answers = {**(preset or {}), **derive_answers(repo)}
-    existing = [name for name in PUBLISHING_FILES if (repo / name).exists()]
+    # The other bot's file is the package's own, and stays.
+    bot = BOT_FILES.get(str(answers.get("update_bot", "dependabot")))
+    others = set(BOT_FILES.values()) - {bot}
+    existing = [
+        name
+        for name in PUBLISHING_FILES
+        if name not in others and (repo / name).exists()
+    ]
     if existing and not overwrite:
         raise AdoptError(
             f"{repo} already has {', '.join(existing)}: move them aside or "

@@ -1,8 +1,8 @@
 """Roll a template release out to many projects: `copier update` on each.
 
-Takes local paths of repositories made from this template and runs
-`copier update --defaults` in each (with --trust, which the template's
-migrations need, when given), then reports one line per repository:
+Runs `copier update --defaults` (with --trust, which the template's migrations
+need, when given) in each repository, a bounded number at once, and reports
+one line per repository, then a count of each status:
 
     updated    PATH  v0.1.0 -> v0.2.0
     up to date PATH  v0.2.0
@@ -10,31 +10,61 @@ migrations need, when given), then reports one line per repository:
     skipped    PATH  dirty working tree: commit or stash first
     failed     PATH  <Copier's reason, one line>
 
+The repositories are local clones named on the command line, listed in a file
+(--repos-file, one path a line, relative to the file; `#` starts a comment),
+or taken from a GitHub organization's repository listing saved as JSON
+(--github-json, the shape of the REST API's "list organization repositories":
+a list of objects with `name` and `clone_url`, `archived` ones skipped, as
+one page, `gh api --paginate`'s pages or --slurp's list of them), each cloned
+into --clones DIR/<name>, when its turn comes, unless already there.
+
 A repository is skipped when it is not a git repository, has no
 .copier-answers.yml, was made from another template, or has uncommitted
-changes. Updated files are left uncommitted for review; a file with conflicts
-holds Copier's inline markers and is unmerged in git's index. The exit status
-is 1 when any repository has conflicts or failed, else 0.
+changes. One still holding conflicts from an earlier update (unmerged files,
+`.rej` files or Copier's markers) is reported as conflicts and not updated
+again. Updated files are left uncommitted for review; a file with conflicts
+holds Copier's inline markers and is unmerged in git's index.
+
+With --state FILE, each outcome is recorded as it arrives; run the same command
+again after an interruption (Ctrl-C lets the updates in progress finish) and
+the repositories already done are reported from the file, not redone (a
+failed one is tried again). --report FILE writes every outcome as JSON.
+
+The exit status is 1 when any repository has conflicts or failed, 2 on a usage
+error, 130 when interrupted, else 0.
 
     python hooks/rollout.py [--trust] [--vcs-ref REF] [--template SRC]...
-                            [--jobs N] REPO...
+        [--jobs N] [--state FILE] [--report FILE]
+        [--repos-file FILE] [--github-json FILE --clones DIR] [REPO...]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 TEMPLATE_NAME = "copier-pypi-attested"
 ANSWERS_FILE = ".copier-answers.yml"
 STATUSES = ("updated", "up to date", "conflicts", "skipped", "failed")
+# A failed repository is tried again on resume; the others are done.
+DONE = frozenset(STATUSES) - {"failed"}
+MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
+INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, nothing is updated."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +79,18 @@ class Outcome:
     def line(self) -> str:
         detail = self.detail + (f": {', '.join(self.files)}" if self.files else "")
         return f"{self.status:<10} {self.repo}  {detail}".rstrip()
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "repo": str(self.repo), "files": list(self.files)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        return cls(
+            Path(data["repo"]),
+            str(data["status"]),
+            str(data.get("detail", "")),
+            tuple(data.get("files", ())),
+        )
 
 
 def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -91,33 +133,53 @@ def same_source(recorded: str, wanted: Iterable[str]) -> bool:
     return False
 
 
-def reason_to_skip(repo: Path, templates: Sequence[str]) -> str | None:
-    """Why `repo` must not be updated, or None."""
-    top = git(repo, "rev-parse", "--show-toplevel")
-    if top.returncode != 0:
-        return "not a git repository"
-    if not (repo / ANSWERS_FILE).is_file():
-        return f"not made from this template (no {ANSWERS_FILE})"
-    try:
-        source = str(read_answers(repo).get("_src_path", ""))
-    except Exception as error:  # noqa: BLE001 - any unreadable file is reported
-        return f"unreadable {ANSWERS_FILE}: {first_line(str(error))}"
-    if not same_source(source, templates):
-        return f"not made from this template (made from {source or 'unknown'})"
-    status = git(repo, "status", "--porcelain")
-    if status.returncode != 0:
-        return f"git status failed: {first_line(status.stderr)}"
-    if status.stdout.strip():
-        return "dirty working tree: commit or stash first"
-    return None
-
-
 def conflicted_files(repo: Path) -> tuple[str, ...]:
+    """Files an update left unresolved: unmerged, `.rej`, or holding markers."""
     unmerged = git(repo, "ls-files", "--unmerged").stdout.splitlines()
     names = {line.split("\t", 1)[1] for line in unmerged if "\t" in line}
     listed = git(repo, "ls-files", "--others", "--exclude-standard").stdout
     names |= {name[: -len(".rej")] for name in listed.split() if name.endswith(".rej")}
+    # Markers in a changed file: conflicts staged (`git add`) but not resolved.
+    changed = git(repo, "diff", "HEAD", "--name-only", "-z").stdout
+    for name in filter(None, changed.split("\0")):
+        path = repo / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if all(marker in text for marker in MARKERS):
+                names.add(name)
     return tuple(sorted(names))
+
+
+def reason_not_to_update(repo: Path, templates: Sequence[str]) -> Outcome | None:
+    """The outcome for a repository that must not be updated, or None."""
+    top = git(repo, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        return Outcome(repo, "skipped", "not a git repository")
+    if not (repo / ANSWERS_FILE).is_file():
+        return Outcome(
+            repo, "skipped", f"not made from this template (no {ANSWERS_FILE})"
+        )
+    try:
+        answers = read_answers(repo)
+    except Exception as error:  # noqa: BLE001 - any unreadable file is reported
+        detail = f"unreadable {ANSWERS_FILE}: {first_line(str(error))}"
+        return Outcome(repo, "skipped", detail)
+    source = str(answers.get("_src_path", ""))
+    if not same_source(source, templates):
+        detail = f"not made from this template (made from {source or 'unknown'})"
+        return Outcome(repo, "skipped", detail)
+    status = git(repo, "status", "--porcelain")
+    if status.returncode != 0:
+        return Outcome(
+            repo, "skipped", f"git status failed: {first_line(status.stderr)}"
+        )
+    if not status.stdout.strip():
+        return None
+    conflicts = conflicted_files(repo)
+    if conflicts:
+        detail = f"unresolved from an earlier update to {answers.get('_commit', '?')}"
+        return Outcome(repo, "conflicts", detail, conflicts)
+    return Outcome(repo, "skipped", "dirty working tree: commit or stash first")
 
 
 def update_repository(
@@ -129,16 +191,22 @@ def update_repository(
 ) -> Outcome:
     """Run `copier update --defaults` in one repository and say how it went."""
     repo = Path(repo)
-    skip = reason_to_skip(repo, templates)
-    if skip:
-        return Outcome(repo, "skipped", skip)
+    refused = reason_not_to_update(repo, templates)
+    if refused:
+        return refused
     before = str(read_answers(repo).get("_commit", "?"))
     command = [sys.executable, "-m", "copier", "update", "--defaults", "--quiet"]
     command += ["--conflict=inline", *(["--trust"] if trust else [])]
     command += [f"--vcs-ref={vcs_ref}"] if vcs_ref else []
-    # Copier's own output and the migrations' notes stay out of the report.
+    # Copier's own output and the migrations' notes stay out of the report. Its
+    # own session keeps a Ctrl-C from killing it halfway through a repository.
     result = subprocess.run(
-        command, cwd=repo, capture_output=True, text=True, check=False
+        command,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        start_new_session=True,
     )
     if result.returncode != 0:
         message = copier_error(result.stderr or result.stdout)
@@ -154,27 +222,188 @@ def update_repository(
     return Outcome(repo, "updated", f"{before} -> {after}")
 
 
+# --- Which repositories -----------------------------------------------------------
+
+
+def repos_from_file(path: Path) -> list[Path]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [path.parent / Path(line).expanduser() for line in lines if line]
+
+
+def json_documents(text: str) -> list[Any]:
+    """Every JSON document in `text`, one after another."""
+    decoder = json.JSONDecoder()
+    documents, position = [], 0
+    while text[position:].strip():
+        position += len(text[position:]) - len(text[position:].lstrip())
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+    return documents
+
+
+@dataclass(frozen=True)
+class ToClone:
+    """A listed repository with no local clone yet: cloned when its turn comes."""
+
+    path: Path
+    url: str
+
+    def clone(self) -> Outcome | None:
+        """Clone it; an outcome only when that failed."""
+        cloned = subprocess.run(
+            ["git", "clone", "--quiet", self.url, str(self.path)],
+            capture_output=True,
+            text=True,
+            check=False,
+            start_new_session=True,
+        )
+        if cloned.returncode == 0:
+            return None
+        return Outcome(
+            self.path, "failed", f"git clone failed: {first_line(cloned.stderr)}"
+        )
+
+
+# What to do with one repository: update it (cloning it first), or report it.
+Item = Path | ToClone | Outcome
+
+
+def repos_from_github_listing(listing: Path, clones: Path) -> list[Item]:
+    """An organization's repositories, as clones in `clones`; an outcome
+    instead for one that cannot be updated (archived, nothing to clone)."""
+    try:
+        pages = json_documents(listing.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read {listing} as JSON: {error}") from None
+    # One page, `gh api --paginate`'s pages one after another, or --slurp's
+    # list of pages.
+    entries: list[Any] = []
+    for page in pages:
+        if isinstance(page, list) and page and all(isinstance(p, list) for p in page):
+            entries += [entry for each in page for entry in each]
+        else:
+            entries += page if isinstance(page, list) else [page]
+    if not all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in entries):
+        raise UsageError(
+            f"{listing} is not a repository listing: expected a JSON list of "
+            "objects with a name, as GitHub's API returns"
+        )
+    found: list[Item] = []
+    for entry in entries:
+        name = entry["name"]
+        if not name or name in (".", "..") or "/" in name or "\\" in name:
+            raise UsageError(f"{listing}: {name!r} is not a repository name")
+        clone = clones / name
+        if entry.get("archived"):
+            found.append(Outcome(clone, "skipped", "archived on GitHub"))
+        elif clone.exists():
+            found.append(clone)
+        elif not entry.get("clone_url"):
+            found.append(Outcome(clone, "failed", "not cloned and no clone_url"))
+        else:
+            found.append(ToClone(clone, str(entry["clone_url"])))
+    return found
+
+
+# --- Running, resuming, reporting ---------------------------------------------
+
+
+class State:
+    """Outcomes recorded as they arrive, in a JSON file rewritten atomically."""
+
+    def __init__(self, path: Path | None, target: str) -> None:
+        self.path = path
+        self.target = target
+        self.done: dict[str, Outcome] = {}
+        self._lock = threading.Lock()
+        if path is None or not path.exists():
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            recorded = [Outcome.from_json(o) for o in data["outcomes"]]
+            recorded_target = data["target"]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise UsageError(f"{path} is not a rollout state file: {error}") from None
+        if recorded_target != target:
+            raise UsageError(
+                f"{path} records a rollout to {recorded_target}, not {target}: "
+                "use another --state file"
+            )
+        self.done = {str(o.repo): o for o in recorded if o.status in DONE}
+
+    def record(self, outcome: Outcome) -> None:
+        with self._lock:
+            self.done[str(outcome.repo)] = outcome
+            if self.path is None:
+                return
+            data = {
+                "target": self.target,
+                "outcomes": [o.as_json() for o in self.done.values()],
+            }
+            partial_file = self.path.with_name(self.path.name + ".tmp")
+            partial_file.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+            partial_file.replace(self.path)
+
+
 def rollout(
-    repos: Sequence[Path],
+    repos: Sequence[Item],
     *,
     templates: Sequence[str] = (),
     vcs_ref: str | None = None,
     trust: bool = False,
     jobs: int = 1,
+    state: State | None = None,
+    stop: threading.Event | None = None,
 ) -> list[Outcome]:
-    """Update every repository; one outcome each, in the order given."""
+    """Update every repository not already done; the outcomes in the order
+    given. Once `stop` is set no repository is started; those running finish."""
+    state = state or State(None, vcs_ref or "latest")
+    stop = stop or threading.Event()
     work = partial(update_repository, templates=templates, vcs_ref=vcs_ref, trust=trust)
-    if jobs <= 1 or len(repos) <= 1:
-        return [work(repo) for repo in repos]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(work, repos))
+
+    def one(item: Item) -> Outcome | None:
+        if isinstance(item, Outcome):
+            state.record(item)
+            return item
+        path = item.path if isinstance(item, ToClone) else item
+        if str(path) in state.done:
+            return state.done[str(path)]
+        if stop.is_set():
+            return None
+        failed = item.clone() if isinstance(item, ToClone) else None
+        outcome = failed or work(path)
+        state.record(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(one, repos))
+    return [outcome for outcome in results if outcome is not None]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def summary(outcomes: Sequence[Outcome]) -> str:
+    counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
+    return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no repositories"
+
+
+def report(outcomes: Sequence[Outcome], target: str, complete: bool) -> str:
+    data = {
+        "target": target,
+        "complete": complete,
+        "counts": {s: sum(o.status == s for o in outcomes) for s in STATUSES},
+        "outcomes": [o.as_json() for o in outcomes],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Run `copier update --defaults` in many repositories."
     )
-    parser.add_argument("repos", nargs="+", type=Path, metavar="REPO")
+    parser.add_argument("repos", nargs="*", type=Path, metavar="REPO")
     parser.add_argument(
         "--trust",
         action="store_true",
@@ -191,19 +420,79 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--jobs", type=int, default=1, help="repositories at once")
-    options = parser.parse_args(argv)
+    parser.add_argument(
+        "--repos-file", type=Path, help="a file listing repository paths"
+    )
+    parser.add_argument(
+        "--github-json",
+        type=Path,
+        help="a GitHub organization's repository listing, saved as JSON",
+    )
+    parser.add_argument(
+        "--clones", type=Path, help="where the listed repositories are cloned"
+    )
+    parser.add_argument(
+        "--state", type=Path, help="record outcomes here and resume from them"
+    )
+    parser.add_argument("--report", type=Path, help="write the outcomes as JSON")
+    options = parser.parse_intermixed_args(argv)
+    if options.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if bool(options.github_json) != bool(options.clones):
+        parser.error("--github-json and --clones go together")
+    if not (options.repos or options.repos_file or options.github_json):
+        parser.error("name repositories, --repos-file or --github-json")
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse(argv)
+    target = options.vcs_ref or "latest"
+    stop = threading.Event()
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print(
+            "interrupted: finishing the repositories in progress (again to abort them)",
+            file=sys.stderr,
+        )
+
+    try:
+        state = State(options.state, target)
+        repos: list[Item] = list(options.repos)
+        if options.repos_file:
+            repos += repos_from_file(options.repos_file)
+        if options.github_json:
+            options.clones.mkdir(parents=True, exist_ok=True)
+            repos += repos_from_github_listing(options.github_json, options.clones)
+    except (UsageError, OSError) as error:
+        print(f"rollout: {error}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     outcomes = rollout(
-        options.repos,
+        repos,
         templates=options.template,
         vcs_ref=options.vcs_ref,
         trust=options.trust,
         jobs=options.jobs,
+        state=state,
+        stop=stop,
     )
     for outcome in outcomes:
         print(outcome.line())
-    counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
-    print(", ".join(f"{n} {s}" for s, n in counts.items() if n))
-    return 1 if counts["conflicts"] or counts["failed"] else 0
+    print(summary(outcomes))
+    complete = len(outcomes) == len(repos)
+    if options.report:
+        options.report.write_text(report(outcomes, target, complete), "utf-8")
+    if not complete:
+        left = len(repos) - len(outcomes)
+        resume = " again with the same --state" if options.state else ""
+        print(f"rollout: interrupted, {left} not started: run{resume}", file=sys.stderr)
+        return INTERRUPTED
+    return 1 if any(o.status in ("conflicts", "failed") for o in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -206,3 +206,18 @@ def test_errors_are_one_line_and_write_nothing(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "already has .github/dependabot.yml" in result.stderr
     assert snapshot(repo) == before
+
+
+def test_the_other_update_bots_file_is_the_packages_own(
+    template_src: Path, tmp_path: Path
+) -> None:
+    # A package with its own Dependabot file adopts with Renovate: that file
+    # is not one this copy writes, so it is neither a clash nor touched.
+    repo = existing_package("sampleproject-4.0.0.tar.gz", tmp_path / "pkg")
+    (repo / ".github").mkdir()
+    (repo / ".github/dependabot.yml").write_text("version: 2\n")
+    adopt.adopt(
+        repo, template=str(template_src), preset={"update_bot": "renovate"}, trust=True
+    )
+    assert (repo / ".github/dependabot.yml").read_text() == "version: 2\n"
+    assert (repo / ".github/renovate.json5").is_file()

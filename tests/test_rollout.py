@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from test_update import (
     PREVIOUS_PINS,
@@ -70,15 +76,21 @@ def test_rollout_reports_updated_conflicts_and_skipped(
     assert answers(dirty)["_commit"] == "v0.1.0"
 
     # Committed, the updated repository is up to date on the next rollout;
-    # the conflicted one, still unresolved, is not touched again.
+    # the conflicted one, still unresolved, is reported as such again (and
+    # not updated), also once its markers are staged with `git add`.
     commit_all(clean, "Update the template")
+    conflicted_before = snapshot(conflicted)
+    still = (
+        f"conflicts  {conflicted}  unresolved from an earlier update to v0.3.0: "
+        ".github/workflows/publish.yml"
+    )
     code, lines = rollout("--trust", "--template", releases, clean, conflicted)
-    assert code == 0
-    assert lines == [
-        f"up to date {clean}  v0.3.0",
-        f"skipped    {conflicted}  dirty working tree: commit or stash first",
-        "1 up to date, 1 skipped",
-    ]
+    assert code == 1
+    assert lines == [f"up to date {clean}  v0.3.0", still, "1 up to date, 1 conflicts"]
+    git(conflicted, "add", "--all")
+    code, lines = rollout("--trust", "--template", releases, conflicted)
+    assert (code, lines) == (1, [still, "1 conflicts"])
+    assert snapshot(conflicted) == conflicted_before
 
 
 def test_other_templates_and_missing_trust_are_reported(
@@ -98,3 +110,138 @@ def test_other_templates_and_missing_trust_are_reported(
     assert lines[0].startswith(f"failed     {project}  ")
     assert lines[0].endswith("(pass --trust)")
     assert snapshot(project) == before
+
+
+def fleet(releases: Path, root: Path, count: int) -> list[Path]:
+    """`count` repositories made from v0.1.0 (one copy, cloned by copying)."""
+    first = copy_project(releases, root / "r0", "v0.1.0")
+    others = [root / f"r{i}" for i in range(1, count)]
+    for repo in others:
+        shutil.copytree(first, repo, symlinks=True)
+    return [first, *others]
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_repositories_from_a_github_listing_and_a_file(
+    releases: Path, tmp_path: Path
+) -> None:
+    origin_a, origin_b, listed = fleet(releases, tmp_path / "origin", 3)
+    # The shape of GET /orgs/{org}/repos, trimmed to what the command reads.
+    listing = tmp_path / "repos.json"
+    entries = [
+        {"name": "widget-a", "full_name": "acme/widget-a", "archived": False},
+        {"name": "widget-old", "full_name": "acme/widget-old", "archived": True},
+        {"name": "widget-b", "full_name": "acme/widget-b", "archived": False},
+    ]
+    for entry, origin in zip(
+        entries, (origin_a, tmp_path / "gone", origin_b), strict=True
+    ):
+        entry["clone_url"] = str(origin)
+    # Two pages, one after the other, as `gh api --paginate` saves them.
+    listing.write_text(json.dumps(entries[:2]) + "\n" + json.dumps(entries[2:]))
+    repos_file = tmp_path / "repos.txt"
+    repos_file.write_text(f"# the one not on GitHub\n{listed.relative_to(tmp_path)}\n")
+    clones = tmp_path / "clones"
+    report = tmp_path / "report.json"
+
+    code, lines = rollout(
+        "--trust", "--template", releases, "--jobs=2", "--report", report,
+        "--repos-file", repos_file, "--github-json", listing, "--clones", clones,
+    )  # fmt: skip
+
+    assert code == 0
+    listed_path = tmp_path / listed.relative_to(tmp_path)
+    assert lines == [
+        f"updated    {listed_path}  v0.1.0 -> v0.3.0",
+        f"updated    {clones / 'widget-a'}  v0.1.0 -> v0.3.0",
+        f"skipped    {clones / 'widget-old'}  archived on GitHub",
+        f"updated    {clones / 'widget-b'}  v0.1.0 -> v0.3.0",
+        "3 updated, 1 skipped",
+    ]
+    assert not (clones / "widget-old").exists()
+    for clone in ("widget-a", "widget-b"):
+        assert answers(clones / clone)["_commit"] == "v0.3.0"
+    assert answers(origin_a)["_commit"] == "v0.1.0"  # clones were updated
+    data = load_json(report)
+    assert data["complete"] is True
+    assert data["counts"] == {
+        "updated": 3, "up to date": 0, "conflicts": 0, "skipped": 1, "failed": 0
+    }  # fmt: skip
+    assert data["outcomes"][2] == {
+        "repo": str(clones / "widget-old"),
+        "status": "skipped",
+        "detail": "archived on GitHub",
+        "files": [],
+    }
+
+
+def test_bad_listing_or_state_is_one_line_and_touches_nothing(
+    releases: Path, tmp_path: Path
+) -> None:
+    (project,) = fleet(releases, tmp_path, 1)
+    before = snapshot(project)
+    listing = tmp_path / "repos.json"
+    listing.write_text('{"message": "Not Found"}')
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"target": "v0.2.0", "outcomes": []}))
+    cases: list[tuple[list[str | Path], str]] = [
+        (["--github-json", listing, "--clones", tmp_path / "c"], "not a repository"),
+        (["--state", state, project], "records a rollout to v0.2.0, not latest"),
+    ]
+    for args, message in cases:
+        result = run(sys.executable, ROLLOUT, "--trust", *args, check=False)
+        assert result.returncode == 2
+        assert message in result.stderr
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert result.stdout == ""
+    assert snapshot(project) == before
+
+
+def test_interrupted_rollout_resumes_without_redoing_finished_ones(
+    releases: Path, tmp_path: Path
+) -> None:
+    repos = fleet(releases, tmp_path / "fleet", 3)
+    state = tmp_path / "state.json"
+    options: list[str | Path] = ["--trust", "--template", releases, "--jobs=1"]
+    options += ["--state", state, *repos]
+
+    started = subprocess.Popen(
+        [sys.executable, ROLLOUT, *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (state.exists() and load_json(state)["outcomes"]):
+        assert started.poll() is None, started.communicate()
+        assert time.monotonic() < deadline, "no repository finished in 120 s"
+        time.sleep(0.05)
+    started.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    stdout, stderr = started.communicate(timeout=120)
+
+    assert started.returncode == 130, stdout + stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    done = [Path(o["repo"]) for o in load_json(state)["outcomes"]]
+    # The update in progress finished; none was started after the signal.
+    assert 1 <= len(done) <= 2 and done == repos[: len(done)]
+    left = repos[len(done) :]
+    for repo in done:
+        assert answers(repo)["_commit"] == "v0.3.0"
+    for repo in left:
+        assert answers(repo)["_commit"] == "v0.1.0"
+    finished = {repo: snapshot(repo) for repo in done}
+
+    code, lines = rollout(*options)
+
+    assert code == 0
+    # Finished ones are reported from the state file: updating them again
+    # would have found their uncommitted changes and skipped them.
+    assert lines == [f"updated    {repo}  v0.1.0 -> v0.3.0" for repo in repos] + [
+        "3 updated"
+    ]
+    assert {repo: snapshot(repo) for repo in done} == finished
+    for repo in left:
+        assert answers(repo)["_commit"] == "v0.3.0"
