@@ -41,6 +41,7 @@ PUBLISHING_FILES = (
     ".github/dependabot.yml",
     ".github/release-requirements",
     ".github/scripts/check-dist.sh",
+    ".github/scripts/compare-dist.sh",
     "scripts/verify_attestations.py",
     "docs/releasing.md",
 )

@@ -13,9 +13,9 @@ renamed only while it still has its old value, and a second run changes
 nothing. Migrations run only with `--trust`: Copier refuses them otherwise.
 
 Whatever the versions, it also makes `github_owner` the owner named in
-`github_repository`: releases before 0.2.0 accepted the two disagreeing, and
-the validator that now refuses that would otherwise drop the recorded
-repository on update and put the default in its place.
+`github_repository` (the owner only seeds the repository's default): the
+first release accepted any two, and the new version refuses a chosen owner
+the repository does not name.
 
     python migrate_answers.py ANSWERS_FILE --from VERSION --to VERSION [--table FILE]
 """

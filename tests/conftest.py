@@ -41,7 +41,6 @@ BASE_ANSWERS: dict[str, Any] = {
     "description": "Widgets, attested.",
     "author_name": "Ada Lovelace",
     "author_email": "ada@example.com",
-    "github_owner": "acme-corp",
     "github_repository": "acme-corp/widget-tools",
 }
 

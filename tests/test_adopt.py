@@ -39,6 +39,7 @@ ADDED = {
     ".github/dependabot.yml",
     ".github/workflows/publish.yml",
     ".github/scripts/check-dist.sh",
+    ".github/scripts/compare-dist.sh",
     *(
         f".github/release-requirements/{name}.txt"
         for name in ("uv", "twine", "sign", "verify", "build-constraints")

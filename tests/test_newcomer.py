@@ -72,7 +72,7 @@ def test_with_tasks_the_message_says_to_push(
         (
             {"github_owner": "alice", "github_repository": "bob/thing"},
             "github_repository",
-            "belongs to 'bob', but the GitHub owner answered is 'alice'",
+            "belongs to 'bob', but github_owner is 'alice'",
         ),
         (
             {"distribution_name": "n" * 300},
@@ -106,7 +106,7 @@ def test_owner_matches_the_repository_whatever_the_case(
     )
 
 
-def test_migration_makes_an_older_owner_agree_with_the_repository() -> None:
+def test_migration_makes_a_recorded_owner_agree_with_the_repository() -> None:
     older = {"github_owner": "my-package", "github_repository": "alice/my-package"}
     assert migrate_answers.migrate(older, [])["github_owner"] == "alice"
     agreeing = {"github_owner": "Alice", "github_repository": "alice/x"}

@@ -456,8 +456,8 @@ def test_every_real_release_updates_to_the_working_tree(
     """A project made from each release, with its own edits, updates cleanly
     to the working tree and gets everything new."""
     template, newest = template_with_releases(tmp_path / "template")
-    # Releases before the owner check accepted an owner the repository does
-    # not name (the default owner is the package's name): as many users did.
+    # An owner the repository does not name, as the first release accepted:
+    # the update keeps the repository, and the migration the owner agree.
     project = copy_project(
         template,
         tmp_path / "pkg",
@@ -471,7 +471,7 @@ def test_every_real_release_updates_to_the_working_tree(
     recorded = answers(project)
     assert recorded["_commit"] == newest
     assert recorded["github_repository"] == BASE_ANSWERS["github_repository"]
-    assert recorded["github_owner"] == BASE_ANSWERS["github_owner"]
+    assert recorded["github_owner"] == "acme-corp"
     current = {f"{a}@{p}" for a, p in action_pins().items()}
     assert all_pins(project) <= current
     assert_user_edits_kept(project)
