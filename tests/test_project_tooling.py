@@ -66,6 +66,29 @@ def test_ruff_lint_and_format_pass_with_the_projects_config(project: Path) -> No
     run(ruff, "format", "--no-cache", "--check", "--diff", ".", cwd=project)
 
 
+# The hooks of pre-commit-hooks and codespell, run as the hooks run them:
+# on every file of the project, changing nothing and finding nothing
+# (check-added-large-files and check-merge-conflict ask git, and a render is
+# not a repository).
+HOOK_TOOLS = (
+    ("end-of-file-fixer",),
+    ("trailing-whitespace-fixer",),
+    ("codespell",),
+)
+
+
+def test_hooks_that_install_from_pypi_pass_on_every_file(project: Path) -> None:
+    files = sorted(
+        str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()
+    )
+    for command in HOOK_TOOLS:
+        run(tool(command[0]), *command[1:], *files, cwd=project)
+    yaml_files = [f for f in files if f.endswith((".yml", ".yaml"))]
+    run(tool("check-yaml"), *yaml_files, cwd=project)
+    toml_files = [f for f in files if f.endswith(".toml")]
+    run(tool("check-toml"), *toml_files, cwd=project)
+
+
 def test_every_hook_is_pinned_to_the_templates_revision(project: Path) -> None:
     config = load_yaml(project / ".pre-commit-config.yaml")
     facts = copier_config()
@@ -160,6 +183,7 @@ def test_shortest_and_longest_names_pass_review_and_ruff(
     project = renders(answers)
     test_repo_review_passes_with_at_most_two_reasoned_ignores(project)
     test_ruff_lint_and_format_pass_with_the_projects_config(project)
+    test_hooks_that_install_from_pypi_pass_on_every_file(project)
 
 
 def local_hooks_config(project: Path, dst: Path) -> Path:
