@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,28 @@ def test_every_hook_is_pinned_to_the_templates_revision(project: Path) -> None:
     remote = {r["repo"]: r["rev"] for r in config["repos"] if r["repo"] != "local"}
     assert remote == revs
     run(tool("prek"), "validate-config", ".pre-commit-config.yaml", cwd=project)
+
+
+# The PyPI distribution each hook repository installs, which the tests run.
+HOOK_DISTRIBUTIONS = {
+    "https://github.com/pre-commit/pre-commit-hooks": "pre-commit-hooks",
+    "https://github.com/astral-sh/ruff-pre-commit": "ruff",
+    "https://github.com/rvben/rumdl-pre-commit": "rumdl",
+    "https://github.com/codespell-project/codespell": "codespell",
+    "https://github.com/abravalheri/validate-pyproject": "validate-pyproject",
+    "https://github.com/python-jsonschema/check-jsonschema": "check-jsonschema",
+}
+
+
+def test_hooks_pin_the_versions_the_tests_run() -> None:
+    """What passes here is what a project's hooks and lint job will run."""
+    facts = copier_config()
+    revs = facts["hook_revs"]["default"]
+    for repo, distribution in HOOK_DISTRIBUTIONS.items():
+        assert str(revs[repo]).removeprefix("v") == version(distribution), repo
+    tools = facts["tool_versions"]["default"]
+    assert str(tools["prek"]) == version("prek")
+    assert str(tools["zizmor"]) == version("zizmor")
 
 
 def test_script_dependencies_group_matches_its_inline_metadata(project: Path) -> None:
