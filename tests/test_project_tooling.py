@@ -105,7 +105,8 @@ def test_every_hook_is_pinned_to_the_templates_revision(project: Path) -> None:
     revs["https://github.com/zizmorcore/zizmor-pre-commit"] = zizmor
     remote = {r["repo"]: r["rev"] for r in config["repos"] if r["repo"] != "local"}
     assert remote == revs
-    run(tool("prek"), "validate-config", ".pre-commit-config.yaml", cwd=project)
+    for runner in ("prek", "pre-commit"):
+        run(tool(runner), "validate-config", ".pre-commit-config.yaml", cwd=project)
 
 
 # The PyPI distribution each hook repository installs, which the tests run.
@@ -240,13 +241,16 @@ def test_project_locks_type_checks_tests_and_runs_its_offline_hooks(
     # As CI runs them: exactly what uv.lock records.
     run(uv, "run", "--locked", "pytest", cwd=project, env=LOCAL_UV)
     hooks = local_hooks_config(project, tmp_path / "local-hooks.yaml")
-    hooked = run(
-        tool("prek"),
-        "run",
-        "--config",
-        hooks,
-        "--all-files",
-        cwd=project,
-        env={**LOCAL_UV, "PREK_HOME": str(tmp_path / "prek-home")},
-    )
-    assert re.search(r"^mypy \(strict\)\.+Passed$", hooked.stdout, re.M), hooked.stdout
+    homes = {"PREK_HOME": str(tmp_path / "prek"), "PRE_COMMIT_HOME": str(tmp_path)}
+    for runner in ("prek", "pre-commit"):
+        hooked = run(
+            tool(runner),
+            "run",
+            "--config",
+            hooks,
+            "--all-files",
+            cwd=project,
+            env={**LOCAL_UV, **homes},
+        )
+        passed = re.search(r"^mypy \(strict\)\.+Passed$", hooked.stdout, re.M)
+        assert passed, f"{runner}\n{hooked.stdout}"
