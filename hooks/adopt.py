@@ -48,6 +48,7 @@ PUBLISHING_FILES = (
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
     "scripts/verify_attestations.py",
+    "docs/releasing.md",
 )
 BACKENDS = {
     "uv_build": "uv_build",
@@ -116,6 +117,8 @@ def derive_answers(repo: Path) -> dict[str, Any]:
         answers["build_backend"] = BACKENDS[backend]
     repository = github_repository(repo, project.get("urls") or {})
     if repository:
+        # The owner question must agree with the repository it found.
+        answers["github_owner"] = repository.split("/")[0]
         answers["github_repository"] = repository
     return answers
 

@@ -6,6 +6,10 @@ task is idempotent: an existing repository is left alone, and a repository that
 already has commits gets no new one. A missing git or git identity is reported
 in one line and leaves the files in place; the copy itself has succeeded.
 
+A new project's first commit also holds its uv.lock, since CI installs with
+`--locked` from the first push. Without uv, or offline, that is reported in one
+line and the commit is made without it.
+
 Runs in the new project's directory; Copier runs it only on `copy`.
 """
 
@@ -30,6 +34,28 @@ def first_line(result: subprocess.CompletedProcess[str]) -> str:
     return text.splitlines()[0] if text else f"exit status {result.returncode}"
 
 
+def lock(project: Path) -> str | None:
+    """Write the new project's uv.lock; say what was done, if anything."""
+    if not (project / "pyproject.toml").is_file() or (project / "uv.lock").exists():
+        return None
+    uv = shutil.which("uv")
+    if uv is None:
+        return "uv is not installed: run `uv lock` and commit uv.lock before pushing"
+    locked = subprocess.run(
+        [uv, "lock", "--quiet"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if locked.returncode != 0:
+        return (
+            f"uv lock failed ({first_line(locked)}): run `uv lock` and commit "
+            "uv.lock before pushing (CI installs from it)"
+        )
+    return "wrote uv.lock"
+
+
 def init_and_commit(project: Path) -> str:
     """Make `project` a repository with one commit; say what was done."""
     if shutil.which("git") is None:
@@ -41,6 +67,9 @@ def init_and_commit(project: Path) -> str:
             return f"git init failed: {first_line(created)}"
     if git("rev-parse", "--verify", "--quiet", "HEAD", cwd=project).returncode == 0:
         return "the repository already has commits: left as it is"
+    locked = lock(project)
+    if locked:
+        print(f"uv: {locked}")
     git("add", "--all", cwd=project)
     committed = git("commit", "--quiet", "--message", MESSAGE, cwd=project)
     if committed.returncode != 0:

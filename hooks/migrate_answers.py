@@ -12,6 +12,11 @@ question whose new name is already answered keeps that answer, a value is
 renamed only while it still has its old value, and a second run changes
 nothing. Migrations run only with `--trust`: Copier refuses them otherwise.
 
+Whatever the versions, it also makes `github_owner` the owner named in
+`github_repository` (the owner only seeds the repository's default): the
+first release accepted any two, and the new version refuses a chosen owner
+the repository does not name.
+
     python migrate_answers.py ANSWERS_FILE --from VERSION --to VERSION [--table FILE]
 """
 
@@ -123,6 +128,11 @@ def migrate(answers: Mapping[str, Any], releases: Sequence[Renames]) -> dict[str
                     if current == old_value and type(current) is type(old_value):
                         result[question] = new_value
                         break
+    repository = result.get("github_repository")
+    if isinstance(repository, str) and "/" in repository and "github_owner" in result:
+        owner = repository.split("/", 1)[0]
+        if str(result["github_owner"]).lower() != owner.lower():
+            result["github_owner"] = owner
     return result
 
 
@@ -161,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parse_version(options.since),
             parse_version(options.until),
         )
-        changed = migrate_file(options.answers_file, releases) if releases else []
+        changed = migrate_file(options.answers_file, releases)
     except MigrationError as error:
         print(f"migrate_answers: {error}", file=sys.stderr)
         return 1

@@ -42,7 +42,7 @@ def test_metadata_follows_the_answers(
         f"Programming Language :: Python :: {v}"
         for v in supported_pythons(combination["python_floor"])
     ]
-    assert "pytest>=8" in pyproject["dependency-groups"]["test"]
+    assert "pytest>=9" in pyproject["dependency-groups"]["test"]
     backend = pyproject["build-system"]["build-backend"]
     assert backend.split(".")[0] == combination["build_backend"]
 
@@ -130,6 +130,9 @@ def test_projects_own_tests_pass_as_its_ci_runs_them(
 ) -> None:
     runnable(combination)
     checkout = builds(project)
+    # CI installs exactly uv.lock, which the copy task commits.
+    if not (checkout / "uv.lock").exists():
+        run(tool("uv"), "lock", "--quiet", cwd=checkout, env=LOCAL_UV)
     (step,) = job_run_steps(checkout / ".github/workflows/ci.yml", "test")
     result = run_step(checkout, step, "main")
     assert result.returncode == 0, f"{step.name}\n{result.stdout}\n{result.stderr}"

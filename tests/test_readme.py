@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, load_toml, run
+from conftest import REPO, load_toml, load_yaml, run
 
 
 def first_commands() -> list[str]:
@@ -26,9 +25,10 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
 
 
 @pytest.mark.slow
-def test_readme_render_command_makes_a_package(tmp_path: Path) -> None:
+def test_readme_render_command_makes_a_package_that_updates(tmp_path: Path) -> None:
     render, _ = first_commands()
-    args = shlex.split(render)
+    # The same Copier, as the README runs it, for the update a user runs next.
+    launcher = render[: render.index("copier copy")]
     clone = tmp_path / "clone"
     run("git", "clone", "--quiet", REPO, clone)
     dirty = run("git", "status", "--porcelain", cwd=REPO).stdout
@@ -64,7 +64,15 @@ def test_readme_render_command_makes_a_package(tmp_path: Path) -> None:
             "working tree",
             cwd=clone,
         )
-    run(*args, cwd=clone)
+    # In a shell, as a reader pastes it, from the clone.
+    run("bash", "-c", render, cwd=clone, env={"PWD": str(clone)})
     project = tmp_path / "my-package"
     assert load_toml(project / "pyproject.toml")["project"]["name"] == "my-package"
     assert (project / ".git").is_dir(), "the git-init task did not run"
+    assert load_yaml(project / ".copier-answers.yml")["_src_path"] == str(clone)
+
+    updated = run(
+        "bash", "-c", launcher + "copier update --trust --defaults", cwd=project
+    )
+    assert "Unknown revision" not in updated.stderr
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""

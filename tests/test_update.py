@@ -5,10 +5,11 @@ that differ the way real ones do:
 
 - v0.1.0 pins older action versions (the `previous` table of the shared action
   pins), names `verify_after_publish` `verify_release` and the publishing tool
-  choice `uv` `uv-publish`, and its pyproject.toml has no pytest section;
+  choice `uv` `uv-publish`, and its pyproject.toml ends before the pytest
+  section (no pytest, coverage, ruff, mypy or task tables);
 - v0.2.0 has today's names, with the entry in hooks/renamed_answers.yml that
   carries the old ones forward, and brings two of the four newer pins and the
-  pytest section;
+  pytest section and the tables after it;
 - v0.3.0 is the working tree as it is, with that entry: every newer pin.
 
 A project made from an older tag, with its own edits committed, is then
@@ -32,6 +33,7 @@ from ruamel.yaml import YAML
 from conftest import (
     BASE_ANSWERS,
     GIT_IDENTITY,
+    LOCAL_UV,
     REPO,
     SHARED,
     action_pins,
@@ -61,6 +63,16 @@ RENAMES_0_2 = (
     f"  values: {{publishing_tool: {{{OLD_VALUE}: {NEW_VALUE}}}}}\n"
 )
 PYTEST_SECTION = '\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+
+
+def drop_tables_from_pytest_on(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert PYTEST_SECTION in text, (
+        f"{path.name} no longer contains {PYTEST_SECTION!r}: update this test's "
+        "model of the older release"
+    )
+    path.write_text(text[: text.index(PYTEST_SECTION)] + "\n", encoding="utf-8")
+
 
 TAGS = ("v0.1.0", "v0.2.0", "v0.3.0")
 NEWEST = TAGS[-1]
@@ -136,7 +148,7 @@ def build_releases(dst: Path) -> Path:
 
     # v0.1.0
     edit_copier_yml(repo, PREVIOUS_PINS, old_names=True)
-    replace_once(repo / "template/pyproject.toml.jinja", PYTEST_SECTION, "\n")
+    drop_tables_from_pytest_on(repo / "template/pyproject.toml.jinja")
     commit_and_tag(repo, "v0.1.0")
 
     # v0.2.0: today's names and the migration, the pytest section, two pins.
@@ -383,6 +395,14 @@ def test_dirty_working_tree_is_refused_and_nothing_changes(
 # --- The real releases of this repository -------------------------------------------
 
 
+# Files this version adds to every new project, which an update must bring.
+NEW_FILES = (
+    ".pre-commit-config.yaml",
+    "docs/development.md",
+    "docs/releasing.md",
+    "SECURITY.md",
+)
+
 # Before this repository had tags, users copied main as of this commit, which
 # CHANGELOG.md describes as 0.1.0. The tests tag it v0.1.0 in a clone.
 FIRST_RELEASE = ("v0.1.0", "580fd9a8882e1c8b366d7a232e2dcb44ff9b4a25")
@@ -436,25 +456,47 @@ def test_every_real_release_updates_to_the_working_tree(
     """A project made from each release, with its own edits, updates cleanly
     to the working tree and gets everything new."""
     template, newest = template_with_releases(tmp_path / "template")
+    # An owner the repository does not name, as the first release accepted:
+    # the update keeps the repository, and the migration the owner agree.
     project = copy_project(
-        template, tmp_path / "pkg", tag, {"publishing_tool": publishing_tool}
+        template,
+        tmp_path / "pkg",
+        tag,
+        {"publishing_tool": publishing_tool, "github_owner": "acme"},
     )
     make_user_edits(project)
     update(project)
 
     assert_no_conflicts(project)
-    assert answers(project)["_commit"] == newest
+    recorded = answers(project)
+    assert recorded["_commit"] == newest
+    assert recorded["github_repository"] == BASE_ANSWERS["github_repository"]
+    assert recorded["github_owner"] == "acme-corp"
     current = {f"{a}@{p}" for a, p in action_pins().items()}
     assert all_pins(project) <= current
     assert_user_edits_kept(project)
+    for new in NEW_FILES:
+        assert (project / new).is_file(), f"the update did not bring {new}"
     # What this version renders arrived whole: a fresh copy of it, with the
     # same answers and edits, is what the update made.
     fresh = copy_project(
         template, tmp_path / "fresh", newest, {"publishing_tool": publishing_tool}
     )
     make_user_edits(fresh)
-    assert snapshot(project) == snapshot(fresh) | {
-        ".copier-answers.yml": snapshot(project)[".copier-answers.yml"]
+    # The user's new dependency needs a new lock in both: `uv lock`, which
+    # also makes the lock the Upgrading note asks an updated project for.
+    for locked in (project, fresh):
+        run(tool("uv"), "lock", "--quiet", cwd=locked, env=LOCAL_UV)
+    # Their own files (src/, tests/, README.md, LICENSE) are never rewritten.
+    owned = ("src/", "tests/")
+    assert snapshot(project) == {
+        name: digest
+        for name, digest in snapshot(fresh).items()
+        if not name.startswith(owned)
+    } | {
+        name: digest
+        for name, digest in snapshot(project).items()
+        if name == ".copier-answers.yml" or name.startswith(owned)
     }
 
 

@@ -340,10 +340,12 @@ def test_ci_tests_every_supported_python(
     assert list(ci["jobs"]["test"]["strategy"]["matrix"]["python"]) == expected
 
 
-def test_dependabot_updates_actions_and_uv_with_a_cooldown(project: Path) -> None:
+def test_dependabot_updates_actions_uv_and_hooks_with_a_cooldown(
+    project: Path,
+) -> None:
     config = load_yaml(project / ".github/dependabot.yml")
     ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
-    assert set(ecosystems) == {"github-actions", "uv"}
+    assert set(ecosystems) == {"github-actions", "uv", "pre-commit"}
     for update in ecosystems.values():
         assert update["cooldown"]["default-days"] >= 1
         assert update["groups"]
