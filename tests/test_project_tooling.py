@@ -49,19 +49,32 @@ def test_repo_review_passes_with_at_most_two_reasoned_ignores(project: Path) -> 
     ignored = load_toml(project / "pyproject.toml")["tool"]["repo-review"]["ignore"]
     assert len(ignored) <= MAX_IGNORES
     assert set(ignored) == IGNORED
+    assert_ignores_explained(project, ignored)
+
+
+def assert_ignores_explained(project: Path, ignored: dict[str, str]) -> None:
     docs = (project / "docs/development.md").read_text(encoding="utf-8")
     for code, reason in ignored.items():
         assert reason.strip(), f"{code} is ignored without a reason"
         assert re.search(rf"^- {code} \(", docs, re.M), f"docs do not explain {code}"
 
 
-def test_repo_review_ignores_only_what_would_fail(renders: Renders) -> None:
+@pytest.mark.parametrize("bot", ["dependabot", "renovate"])
+def test_repo_review_ignores_only_what_would_fail(renders: Renders, bot: str) -> None:
     """Each ignore is needed: without it, the check fails."""
-    project = renders()
+    project = renders({"update_bot": bot})
     _, results = process(project, ignore=frozenset({"none"}))
     failed = {r.name for r in results if r.result is False}
     ignored = load_toml(project / "pyproject.toml")["tool"]["repo-review"]["ignore"]
     assert failed == set(ignored)
+
+
+def test_repo_review_passes_with_renovate(renders: Renders) -> None:
+    project = renders({"update_bot": "renovate"})
+    assert repo_review_failures(project) == {}
+    ignored = load_toml(project / "pyproject.toml")["tool"]["repo-review"]["ignore"]
+    assert set(ignored) == IGNORED | {"GH200"}
+    assert_ignores_explained(project, ignored)
 
 
 def test_ruff_lint_and_format_pass_with_the_projects_config(project: Path) -> None:
