@@ -152,6 +152,8 @@ def conflicted_files(repo: Path) -> tuple[str, ...]:
 
 def reason_not_to_update(repo: Path, templates: Sequence[str]) -> Outcome | None:
     """The outcome for a repository that must not be updated, or None."""
+    if not repo.is_dir():
+        return Outcome(repo, "skipped", "not a directory")
     top = git(repo, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         return Outcome(repo, "skipped", "not a git repository")

@@ -10,11 +10,14 @@ from local files and from an index served on 127.0.0.1.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import json
 import re
 import shutil
 import sys
+import tarfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -417,3 +420,69 @@ def test_setuptools_sdist_is_said_to_differ_and_why(
         "checkout's files, so its sdists cannot be reproduced byte for byte: "
         "every member's contents match; published sha256:" in line
     )
+
+
+# --- Hostile published files ------------------------------------------------------
+
+
+def encrypted_wheel(path: Path) -> Path:
+    """A wheel whose one member claims to be encrypted: zipfile refuses it."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("pkg/__init__.py", "")
+    data = bytearray(path.read_bytes())
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature) + flags_at
+        data[at] |= 1
+    path.write_bytes(bytes(data))
+    return path
+
+
+def long_name_sdist(path: Path, size: int) -> Path:
+    """A small .tar.gz whose one GNU long-name header is `size` bytes."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        info = tarfile.TarInfo("x" * size)
+        archive.addfile(info, io.BytesIO(b""))
+    path.write_bytes(gzip.compress(raw.getvalue()))
+    return path
+
+
+def test_an_unreadable_archive_is_a_difference_not_a_crash(
+    verify: ModuleType, tmp_path: Path
+) -> None:
+    wheel = encrypted_wheel(tmp_path / "pkg-1.0-py3-none-any.whl")
+    with pytest.raises(ValueError, match="is not a readable archive"):
+        verify.archive_members(wheel, wheel.name)
+
+
+def test_an_archive_that_unpacks_too_large_is_refused_unread(
+    verify: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The bound is lowered so that the test stays small; the file is a few
+    # kilobytes either way.
+    monkeypatch.setattr(verify, "MAX_UNPACKED", 1024 * 1024)
+    sdist = long_name_sdist(tmp_path / "pkg-1.0.tar.gz", 4 * 1024 * 1024)
+    assert sdist.stat().st_size < 64 * 1024
+    with pytest.raises(ValueError, match="unpacks to more than"):
+        verify.archive_members(sdist, sdist.name)
+
+
+def test_no_line_of_the_rebuild_report_can_be_a_workflow_command(
+    cli: Callable[..., Outcome], renders: Any, tmp_path: Path
+) -> None:
+    project = renders()
+    name = "x\n::error::pwned-0.1.0.tar.gz"
+    (tmp_path / name).write_bytes(b"")
+    result = cli(
+        "--dist",
+        tmp_path,
+        "--commit",
+        "1" * 40,
+        "--source",
+        tmp_path,
+        "--pyproject",
+        project / "pyproject.toml",
+    )
+    assert result.code == 1
+    assert not [line for line in result.out.splitlines() if line.startswith("::")]
+    assert "x\\n::error::pwned-0.1.0.tar.gz" in result.out

@@ -53,8 +53,10 @@ def test_rollout_reports_updated_conflicts_and_skipped(
     git(foreign, "init", "--quiet")
     commit_all(foreign, "Start")
 
+    missing = tmp_path / "missing"
+
     code, lines = rollout(
-        "--trust", "--template", releases, clean, conflicted, dirty, foreign
+        "--trust", "--template", releases, clean, conflicted, dirty, foreign, missing
     )
 
     assert code == 1  # a conflict needs attention
@@ -63,7 +65,8 @@ def test_rollout_reports_updated_conflicts_and_skipped(
         f"conflicts  {conflicted}  v0.1.0 -> v0.3.0: .github/workflows/publish.yml",
         f"skipped    {dirty}  dirty working tree: commit or stash first",
         f"skipped    {foreign}  not made from this template (no .copier-answers.yml)",
-        "1 updated, 1 conflicts, 2 skipped",
+        f"skipped    {missing}  not a directory",
+        "1 updated, 1 conflicts, 3 skipped",
     ]
     checkout = f"actions/checkout@{action_pins()['actions/checkout']}"
     assert checkout in (clean / ".github/workflows/publish.yml").read_text()

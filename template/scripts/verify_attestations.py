@@ -72,7 +72,9 @@ try again), or for `rebuild` a clone or build error.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
+import io
 import json
 import logging
 import os
@@ -85,12 +87,13 @@ import tempfile
 import time
 import tomllib
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import requests
 from packaging.utils import (
@@ -1354,15 +1357,25 @@ def tool_path(name: str) -> str:
 GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
 
 
+# What the clone and the build may see of this process's environment: the
+# commit's build code runs, so no token or credential goes along; uv's index,
+# cache and proxy settings and the CA bundle do (mirrors, proxies).
+KEPT_ENVIRONMENT = frozenset(
+    {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
+    | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
+    | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
+)
+
+
 def isolated_env(**extra: str) -> dict[str, str]:
-    """This process's environment without what would change a checkout or a
-    build: the user's git configuration, an active virtual environment, an
-    inherited SOURCE_DATE_EPOCH. The index settings stay (mirrors)."""
+    """The environment of a clone or a build: only KEPT_ENVIRONMENT, uv's
+    settings and git's transport, without the user's git configuration."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "SOURCE_DATE_EPOCH"}
-        and (not key.startswith("GIT_") or key in GIT_TRANSPORT)
+        if key in KEPT_ENVIRONMENT
+        or key in GIT_TRANSPORT
+        or (key.startswith("UV_") and key != "UV_PROJECT_ENVIRONMENT")
     }
     env.update(
         GIT_CONFIG_NOSYSTEM="1",
@@ -1412,8 +1425,6 @@ def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) 
     commit's build constraints. Returns the directory of the built files."""
     git = tool_path("git")
     checkout = workdir / "source"
-    if Path(clone_from).exists():  # a local mirror, named from where we run
-        clone_from = str(Path(clone_from).resolve())
     env = isolated_env()
     step("git init", [git, "init", "--quiet", str(checkout)], workdir, env)
     step(
@@ -1471,8 +1482,34 @@ def stream_sha256(data: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+# What a published archive may unpack to before it is refused unread further:
+# the comparison reads every member, and a hostile file is small.
+MAX_UNPACKED = 1024 * 1024 * 1024
+MAX_MEMBERS = 100_000
+
+
+class Bounded(io.RawIOBase):
+    """A stream that fails once more than `limit` bytes were read from it."""
+
+    def __init__(self, stream: gzip.GzipFile, limit: int) -> None:
+        self.stream = stream
+        self.left = limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.stream.read(min(len(buffer), self.left + 1))
+        self.left -= len(data)
+        if self.left < 0:
+            raise ValueError(f"unpacks to more than {MAX_UNPACKED} bytes")
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def archive_members(path: Path, name: str) -> list[Member]:
-    """The members of a wheel (zip) or sdist (tar.gz), in archive order.
+    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
+    read without extracting anything and within MAX_UNPACKED.
 
     Raises ValueError if the file is not a readable archive.
     """
@@ -1480,7 +1517,13 @@ def archive_members(path: Path, name: str) -> list[Member]:
     try:
         if name.endswith(".whl"):
             with zipfile.ZipFile(path) as archive:
-                for info in archive.infolist():
+                infos = archive.infolist()
+                unpacked_size = sum(i.file_size for i in infos)
+                if len(infos) > MAX_MEMBERS or unpacked_size > MAX_UNPACKED:
+                    raise ValueError(
+                        f"{len(infos)} members, {unpacked_size} bytes unpacked"
+                    )
+                for info in infos:
                     with archive.open(info) as data:
                         digest = stream_sha256(data)
                     metadata: dict[str, object] = {
@@ -1490,8 +1533,18 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     }
                     members.append(Member(info.filename, digest, metadata))
         else:
-            with tarfile.open(path, "r:gz") as archive:
+            with (
+                gzip.open(path) as unpacked,
+                tarfile.open(
+                    fileobj=cast(
+                        "IO[bytes]", io.BufferedReader(Bounded(unpacked, MAX_UNPACKED))
+                    ),
+                    mode="r|",
+                ) as archive,
+            ):
                 for entry in archive:
+                    if len(members) >= MAX_MEMBERS:
+                        raise ValueError(f"more than {MAX_MEMBERS} members")
                     extracted = archive.extractfile(entry) if entry.isfile() else None
                     digest = (
                         stream_sha256(extracted)
@@ -1505,7 +1558,19 @@ def archive_members(path: Path, name: str) -> list[Member]:
                         "owner": (entry.uid, entry.gid, entry.uname, entry.gname),
                     }
                     members.append(Member(entry.name, digest, metadata))
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
+    # zipfile also raises RuntimeError (encrypted), NotImplementedError (an
+    # unknown compression) and zlib.error: a hostile file is unreadable, which
+    # the caller reports as differing, never as a crash.
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+        zlib.error,
+        zipfile.BadZipFile,
+        tarfile.TarError,
+    ) as error:
         raise ValueError(
             f"{printable(name)} is not a readable archive ({error})"
         ) from None
@@ -1614,6 +1679,10 @@ def rebuild_all(
         mine = [c for c in candidates if c.verdict is None and c.source == source]
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
+        # --source may name a local mirror, relative to where we run; the
+        # certificate's repository is always a URL.
+        if clone_from is not None and Path(clone_from).exists():
+            clone_from = str(Path(clone_from).resolve())
         cloned_from = clone_from or source.repository
         try:
             rebuilt = build_source(source, cloned_from, build_dir, uv)
@@ -1706,7 +1775,9 @@ def render_rebuild_text(report: RebuildReport) -> str:
         )
     if report.pylock is not None:
         lines.append(f"pylock: {report.pylock.message}")
-    return "\n".join(lines)
+    # Names, directories and library messages are untrusted: no line may hold
+    # a newline that would start a workflow command.
+    return "\n".join(printable(line) for line in lines)
 
 
 def render_rebuild_json(report: RebuildReport) -> str:
@@ -1889,7 +1960,7 @@ def render_json(report: Report) -> str:
 # --- Command line ----------------------------------------------------------------
 
 REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
-WORKFLOW = re.compile(r"[^/@]+\.ya?ml")
+WORKFLOW = re.compile(r"[^/@\s]+\.ya?ml")
 # Characters git allows in a tag name (and no braces but the placeholder).
 TAG = re.compile(r"(?:[A-Za-z0-9._+/-]*)\{version\}(?:[A-Za-z0-9._+/-]*)")
 COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # SHA-1 or SHA-256
