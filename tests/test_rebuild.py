@@ -213,22 +213,29 @@ def test_usage_errors_are_one_line(
     assert len(result.stderr.splitlines()) == 1
 
 
+def rebuild_unsigned(
+    cli: Callable[..., Outcome], directory: Path, project: Path
+) -> Outcome:
+    """rebuild --dist of files without attestations, from a stand-in commit."""
+    return cli(
+        "--dist",
+        directory,
+        "--commit",
+        "1" * 40,
+        "--source",
+        directory,
+        "--pyproject",
+        project / "pyproject.toml",
+    )
+
+
 def test_file_that_is_not_a_distribution_is_not_rebuilt(
     cli: Callable[..., Outcome], renders: Any, tmp_path: Path
 ) -> None:
     project = renders()
     (tmp_path / "acme_widget_tools.whl").write_bytes(b"PK")
     (tmp_path / "other-0.1.0.tar.gz").write_bytes(b"")
-    result = cli(
-        "--dist",
-        tmp_path,
-        "--commit",
-        "1" * 40,
-        "--source",
-        tmp_path,
-        "--pyproject",
-        project / "pyproject.toml",
-    )
+    result = rebuild_unsigned(cli, tmp_path, project)
     assert result.code == 1
     assert result.line("acme_widget_tools.whl").startswith(
         "unverified acme_widget_tools.whl: not a valid distribution file name: "
@@ -473,16 +480,7 @@ def test_no_line_of_the_rebuild_report_can_be_a_workflow_command(
     project = renders()
     name = "x\n::error::pwned-0.1.0.tar.gz"
     (tmp_path / name).write_bytes(b"")
-    result = cli(
-        "--dist",
-        tmp_path,
-        "--commit",
-        "1" * 40,
-        "--source",
-        tmp_path,
-        "--pyproject",
-        project / "pyproject.toml",
-    )
+    result = rebuild_unsigned(cli, tmp_path, project)
     assert result.code == 1
     assert not [line for line in result.out.splitlines() if line.startswith("::")]
     assert "x\\n::error::pwned-0.1.0.tar.gz" in result.out
