@@ -284,15 +284,20 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        # Evidence against a file wins over "could not check": retrying (what
-        # exit status 2 asks for) would not change a failed signature.
-        if any(f.status == "FAIL" for f in self.files):
-            return 1
-        if self.pylock is not None and self.pylock.status == "mismatch":
-            return 1
-        if any(f.status == "ERROR" for f in self.files):
-            return 2
-        return 0
+        return exit_status(
+            any(f.status == "FAIL" for f in self.files),
+            self.pylock,
+            any(f.status == "ERROR" for f in self.files),
+        )
+
+
+def exit_status(failed: bool, pylock: PylockResult | None, errored: bool) -> int:
+    """1 for evidence against a file or a lock naming another identity, which
+    wins over 2, "could not check": retrying (what 2 asks for) would not
+    change a failed signature; else 0."""
+    if failed or (pylock is not None and pylock.status == "mismatch"):
+        return 1
+    return 2 if errored else 0
 
 
 # --- Checks: names and attestations --------------------------------------------
@@ -863,8 +868,16 @@ class Fetched:
     verdict: FileResult | None = None
 
 
-def fetch(pkg: DistributionPackage, path: Path, options: IndexOptions) -> Fetched:
-    """Download one file to path (digest checked) and fetch its provenance.
+def fetch(
+    pkg: DistributionPackage,
+    path: Path,
+    options: IndexOptions,
+    *,
+    unsigned: bool = False,
+) -> Fetched:
+    """Download one file to path (digest checked) and fetch its provenance;
+    with `unsigned`, a file the index lists no provenance for is downloaded
+    alone (rebuild --commit).
 
     The path is the caller's: a file name from the index never chooses where
     anything is written.
@@ -878,7 +891,7 @@ def fetch(pkg: DistributionPackage, path: Path, options: IndexOptions) -> Fetche
 
     if "sha256" not in pkg.digests:
         return fail("FAIL", "the index gives no sha256 for this file")
-    if pkg.provenance_url is None:
+    if pkg.provenance_url is None and not unsigned:
         return fail("FAIL", "no provenance: the index lists no attestations for it")
     try:
         with options.client() as client:
@@ -887,6 +900,8 @@ def fetch(pkg: DistributionPackage, path: Path, options: IndexOptions) -> Fetche
                 lambda: client.download_package(pkg, path, timeout=options.timeout),
                 options.retries,
             )
+            if pkg.provenance_url is None:
+                return Fetched(name, path=path)
             raw = with_retries(
                 f"the provenance of {name}",
                 lambda: provenance_bytes(client, pkg, options.timeout),
@@ -1143,13 +1158,11 @@ class RebuildReport:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status in ("differs", "unverified") for f in self.files):
-            return 1
-        if self.pylock is not None and self.pylock.status == "mismatch":
-            return 1
-        if any(f.status == "error" for f in self.files):
-            return 2
-        return 0
+        return exit_status(
+            any(f.status in ("differs", "unverified") for f in self.files),
+            self.pylock,
+            any(f.status == "error" for f in self.files),
+        )
 
 
 @dataclass(frozen=True)
@@ -1259,24 +1272,6 @@ def dist_candidates(
     return candidates
 
 
-def download(pkg: DistributionPackage, path: Path, options: IndexOptions) -> str:
-    """Download a file without provenance (digest checked); why not, or ""."""
-    from pypi_simple import DigestMismatchError, NoDigestsError
-
-    try:
-        with options.client() as client:
-            with_retries(
-                pkg.filename,
-                lambda: client.download_package(pkg, path, timeout=options.timeout),
-                options.retries,
-            )
-    except IndexUnavailable as error:
-        return str(error)
-    except (DigestMismatchError, NoDigestsError):
-        return "the downloaded file does not match the index's sha256"
-    return ""
-
-
 def release_candidates(
     package: NormalizedName,
     version: Version,
@@ -1296,11 +1291,9 @@ def release_candidates(
     ]
     wanted = [(pkg, directory / str(number)) for number, pkg in enumerate(listed)]
 
-    def get(job: tuple[DistributionPackage, Path]) -> Fetched | str:
+    def get(job: tuple[DistributionPackage, Path]) -> Fetched:
         pkg, path = job
-        if commit is not None and pkg.provenance_url is None:
-            return download(pkg, path, options)
-        return fetch(pkg, path, options)
+        return fetch(pkg, path, options, unsigned=commit is not None)
 
     # Downloads run in threads; verification (and the trust root's one
     # refresh, only if a file has provenance) stays in this thread.
@@ -1315,15 +1308,13 @@ def release_candidates(
 def release_candidate(
     name: str,
     path: Path,
-    got: Fetched | str,
+    got: Fetched,
     checker: AttestationChecker,
     commit: str | None,
 ) -> Candidate:
     """One downloaded file: verified with its provenance, or, downloaded
-    without one for --commit, the download's error ("" if none)."""
-    if isinstance(got, str):
-        if got:
-            return Candidate(name, verdict=RebuildResult(name, "error", got))
+    without one for --commit, taken as from that commit."""
+    if got.verdict is None and got.provenance is None:
         assert commit is not None
         return unattested(name, path, checker.identity, commit)
     result = check_fetched(got, checker)
