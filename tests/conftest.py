@@ -184,6 +184,18 @@ def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return working_tree_copy(tmp_path_factory.mktemp("template"))
 
 
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as a tagged git repository, which `copier update`
+    needs."""
+    template = working_tree_copy(tmp_path_factory.mktemp("template-repo"))
+    run("git", "init", "--quiet", cwd=template)
+    run("git", "add", "--all", cwd=template)
+    run("git", "commit", "--quiet", "-m", "template", cwd=template)
+    run("git", "tag", "v9.0.0", cwd=template)
+    return template
+
+
 def render(
     template: Path,
     dst: Path,

@@ -29,7 +29,6 @@ from conftest import (
     render,
     run,
     run_step,
-    working_tree_copy,
 )
 
 TAG = "v1.2.3"
@@ -194,17 +193,6 @@ def test_a_commit_between_tags_builds_a_development_version_never_released(
 
 
 # --- Switching on `copier update` ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The working tree as a git repository, which `copier update` needs."""
-    template = working_tree_copy(tmp_path_factory.mktemp("template-repo"))
-    run("git", "init", "--quiet", cwd=template)
-    run("git", "add", "--all", cwd=template)
-    run("git", "commit", "--quiet", "-m", "template", cwd=template)
-    run("git", "tag", "v9.0.0", cwd=template)
-    return template
 
 
 def made_and_committed(template: Path, dst: Path, answers: dict[str, str]) -> Path:
