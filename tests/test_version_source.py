@@ -19,6 +19,7 @@ from test_build_job import GUARD, distributions, rebuild_on_another_runner, step
 
 from conftest import (
     LOCAL_UV,
+    REPO,
     TAG_VERSION_BACKENDS,
     Builds,
     Job,
@@ -222,13 +223,16 @@ def test_switching_to_the_tag_on_update_builds_the_tags_version(
         template_repo, tmp_path / "made", {"build_backend": "hatchling"}
     )
     pyproject = project / "pyproject.toml"
+    # Released twice already: a dependency, and the version bumped.
     edited = pyproject.read_text().replace(
         "dependencies = []", 'dependencies = ["attrs>=23"]'
     )
-    pyproject.write_text(edited)
-    run("git", "commit", "--quiet", "--all", "-m", "a dependency", cwd=project)
+    pyproject.write_text(edited.replace('version = "0.1.0"', 'version = "1.9.0"'))
+    run("git", "commit", "--quiet", "--all", "-m", "release 1.9.0", cwd=project)
 
+    # The migration hands the bumped line back: no conflict on it.
     update(project, version_source="tag")
+    assert "<<<<<<<" not in pyproject.read_text()
     data = load_toml(pyproject)
     assert data["project"]["dependencies"] == ["attrs>=23"]
     assert data["project"]["dynamic"] == ["version"]
@@ -249,3 +253,22 @@ def test_switching_to_the_tag_on_update_builds_the_tags_version(
     assert "dynamic" not in data["project"]
     assert data["project"]["dependencies"] == ["attrs>=23"]
     assert "hatch-vcs" not in str(data["build-system"]["requires"])
+
+
+def test_switch_migration_refuses_unreadable_answers_in_one_line(
+    tmp_path: Path,
+) -> None:
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text("- not\n- a mapping\n")
+    result = run(
+        sys.executable,
+        REPO / "hooks/switch_version_source.py",
+        answers,
+        "tag",
+        cwd=tmp_path,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"switch_version_source: {answers} is not a mapping of answers\n"
+    )
