@@ -7,7 +7,8 @@ This command makes those files from what the template declares:
 - uv.txt, twine.txt, sign.txt: `tool_versions` in copier.yml (uv, twine,
   pypi-attestations);
 - verify.txt: the PEP 723 dependencies of the verification script;
-- build-constraints.txt, one per backend: `build_requires` in copier.yml;
+- build-constraints.txt, one per backend: `build_requires` in copier.yml,
+  with the backend's `vcs_requires` (hatch-vcs, setuptools-scm);
 
 each resolved with `uv pip compile --generate-hashes --universal` as of
 copier.yml's `resolution_cutoff`. Each file records its inputs in its header,
@@ -87,7 +88,11 @@ def declared() -> tuple[list[Pinned], str]:
     facts = load_facts()
     tools = facts["tool_versions"]
     backends = facts["build_requires"]
+    # A backend's pins serve both version sources: with the version from the
+    # tag, its VCS plugin is built with it.
+    plugins = facts["vcs_requires"]
     assert isinstance(tools, dict) and isinstance(backends, dict)
+    assert isinstance(plugins, dict)
     files = [
         Pinned(OUTPUT / "uv.txt", (f"uv=={tools['uv']}",), "uv, in every release job"),
         Pinned(
@@ -109,7 +114,10 @@ def declared() -> tuple[list[Pinned], str]:
     files += [
         Pinned(
             OUTPUT / build_constraints_name(backend),
-            (str(requirement),),
+            (
+                str(requirement),
+                *([str(plugins[backend])] if backend in plugins else []),
+            ),
             f"the {backend} build backend, for `uv build --build-constraints`",
         )
         for backend, requirement in backends.items()

@@ -52,13 +52,21 @@ TRIGGERS = ("release", "tag")
 FLOORS = ("3.10", "3.12")
 RUNNABLE_FLOORS = {"3.10", "3.11"}  # this machine has Python 3.11 only
 
-# Every publishing tool x backend x trigger, each backend at both floors.
+# The backends that can take the version from the git tag (version_source).
+TAG_VERSION_BACKENDS = ("hatchling", "setuptools")
+
+# Every publishing tool x backend x trigger, each backend at both floors; with
+# the uv tool, the backends that can take their version from the tag do (both
+# triggers), so that every static check sees it without more renders.
 COMBINATIONS: list[dict[str, str]] = [
     {
         "publishing_tool": tool,
         "build_backend": backend,
         "release_trigger": trigger,
         "python_floor": FLOORS[i % len(FLOORS)],
+        "version_source": (
+            "tag" if tool == "uv" and backend in TAG_VERSION_BACKENDS else "pyproject"
+        ),
     }
     for i, (tool, backend, trigger) in enumerate(
         itertools.product(TOOLS, BACKENDS, TRIGGERS)
@@ -174,6 +182,18 @@ def assert_actionlint_and_zizmor_pass(workflows: list[Path], audited: Path) -> N
 @pytest.fixture(scope="session")
 def template_src(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return working_tree_copy(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as a tagged git repository, which `copier update`
+    needs."""
+    template = working_tree_copy(tmp_path_factory.mktemp("template-repo"))
+    run("git", "init", "--quiet", cwd=template)
+    run("git", "add", "--all", cwd=template)
+    run("git", "commit", "--quiet", "-m", "template", cwd=template)
+    run("git", "tag", "v9.0.0", cwd=template)
+    return template
 
 
 def render(
@@ -362,26 +382,32 @@ def git_repository(source: Path, dst: Path) -> Path:
     return dst
 
 
+RELEASE_TAG = "v0.1.0"
+
+
 class Builds:
-    """Runs the build job of each rendered project once; shares its checkout
-    (with dist/) and the job, whose PATH has the tools the job installed."""
+    """Runs the build job of each rendered project once per release tag, on
+    its commit so tagged; shares the checkout (with dist/) and the job, whose
+    PATH has the tools the job installed."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._done: dict[Path, Job] = {}
+        self._done: dict[tuple[Path, str], Job] = {}
 
-    def job(self, project: Path) -> Job:
-        if project not in self._done:
-            checkout = git_repository(project, self.root / project.name)
-            job = Job(checkout, self.root / f"{project.name}-temp", "v0.1.0")
+    def job(self, project: Path, tag: str = RELEASE_TAG) -> Job:
+        if (project, tag) not in self._done:
+            name = project.name if tag == RELEASE_TAG else f"{project.name}-{tag}"
+            checkout = git_repository(project, self.root / name)
+            run("git", "tag", tag, cwd=checkout)
+            job = Job(checkout, self.root / f"{name}-temp", tag)
             job.run_all(
                 job_run_steps(checkout / ".github/workflows/publish.yml", "build")
             )
-            self._done[project] = job
-        return self._done[project]
+            self._done[project, tag] = job
+        return self._done[project, tag]
 
-    def __call__(self, project: Path) -> Path:
-        return self.job(project).workdir
+    def __call__(self, project: Path, tag: str = RELEASE_TAG) -> Path:
+        return self.job(project, tag).workdir
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,17 @@ from typing import Any
 
 import pytest
 
-from conftest import BACKENDS, Builds, Job, Step, job_run_steps, run, run_step, tool
+from conftest import (
+    BACKENDS,
+    RELEASE_TAG,
+    Builds,
+    Job,
+    Step,
+    job_run_steps,
+    run,
+    run_step,
+    tool,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -54,20 +64,22 @@ def test_distributions_pass_twine_check_strict(project: Path, builds: Builds) ->
     assert result.stdout.count("PASSED") == 2
 
 
-def rebuild_on_another_runner(builds: Builds, project: Path, tmp_path: Path) -> Job:
-    """The rebuild job's steps on a fresh clone of the released commit whose
-    files have other dates than the build job's checkout (runners share an
-    image, so file modes agree), then the compare job's downloads: the build
-    job's dist/ as built/, the rebuild's as rebuilt/ (uploaded artifacts hold
-    no hidden files)."""
-    built = builds.job(project).workdir
+def rebuild_on_another_runner(
+    builds: Builds, project: Path, tmp_path: Path, tag: str = RELEASE_TAG
+) -> Job:
+    """The rebuild job's steps on a fresh clone of the released commit, without
+    its tags, whose files have other dates than the build job's checkout
+    (runners share an image, so file modes agree), then the compare job's
+    downloads: the build job's dist/ as built/, the rebuild's as rebuilt/
+    (uploaded artifacts hold no hidden files)."""
+    built = builds.job(project, tag).workdir
     checkout = tmp_path / "rebuild"
-    run("git", "clone", "--quiet", built, checkout)
+    run("git", "clone", "--quiet", "--no-tags", built, checkout)
     later = time.time() + 86400 * 365
     for path in checkout.rglob("*"):
         if ".git" not in path.parts:
             os.utime(path, (later, later))
-    job = Job(checkout, tmp_path / "temp", "v0.1.0")
+    job = Job(checkout, tmp_path / "temp", tag)
     job.run_all(job_run_steps(checkout / ".github/workflows/publish.yml", "rebuild"))
     hidden = shutil.ignore_patterns(".*")
     shutil.copytree(built / "dist", checkout / "built", ignore=hidden)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,22 @@ def test_generated_python_passes_ruff_and_mypy_strict(project: Path) -> None:
     run(*ruff_check, "--extend-select", "E,F,W,I,UP,B", *python_files)
     run(tool("ruff"), "format", "--isolated", "--check", *python_files)
     run(tool("mypy"), "--strict", "--no-incremental", project / "src")
+
+
+@pytest.mark.parametrize(("floor", "refused"), [("3.10", True), ("3.11", False)])
+def test_type_checker_and_linter_see_the_oldest_supported_python(
+    renders: Any, tmp_path: Path, floor: str, refused: bool
+) -> None:
+    """tomllib is new in 3.11: a package for 3.10 may not import it."""
+    project = tmp_path / "project"
+    shutil.copytree(renders({"python_floor": floor}), project)
+    (project / "src/acme_widget_tools/config.py").write_text(
+        '"""Settings."""\n\nimport tomllib\n\n__all__ = ["tomllib"]\n'
+    )
+    checked = run(tool("mypy"), cwd=project, check=False)
+    assert (checked.returncode == 1) == refused, checked.stdout
+    if refused:
+        assert 'named "tomllib"  [import-not-found]' in checked.stdout
+    # Ruff's target, from requires-python, is the same floor.
+    settings = run(tool("ruff"), "check", "--show-settings", cwd=project).stdout
+    assert f"linter.unresolved_target_version = {floor}\n" in settings

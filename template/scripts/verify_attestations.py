@@ -1410,10 +1410,13 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
     return done.stdout
 
 
-def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) -> Path:
+def build_source(
+    source: SourceCommit, version: str, clone_from: str, workdir: Path, uv: str
+) -> Path:
     """Check out the commit alone and build it as the publish workflow does:
     SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
-    commit's build constraints. Returns the directory of the built files."""
+    commit's build constraints, and the files' version for a version taken
+    from the tag (the commit alone has no tag). Returns the built files' folder."""
     git = tool_path("git")
     checkout = workdir / "source"
     env = isolated_env()
@@ -1440,7 +1443,9 @@ def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) 
             "its build requirements, so it cannot be rebuilt as it was built"
         )
     epoch = step("git log", [git, "log", "-1", "--format=%ct"], checkout, env).strip()
-    build_env = isolated_env(SOURCE_DATE_EPOCH=epoch)
+    build_env = isolated_env(
+        SOURCE_DATE_EPOCH=epoch, SETUPTOOLS_SCM_PRETEND_VERSION=version
+    )
     step(
         f"uv build of commit {source.commit}",
         [uv, *BUILD_COMMAND, "--quiet"],
@@ -1662,12 +1667,23 @@ def rebuild_all(
 ) -> list[RebuildResult]:
     """Build each source once and compare the files said to come from it."""
     results = [c.verdict for c in candidates if c.verdict is not None]
+    # One build per commit and version: a version from the tag is the files'.
     sources = sorted(
-        {c.source for c in candidates if c.verdict is None and c.source is not None},
-        key=lambda s: (s.repository, s.commit),
+        {
+            (c.source, lax_version(c.name) or "")
+            for c in candidates
+            if c.verdict is None and c.source is not None
+        },
+        key=lambda s: (s[0].repository, s[0].commit, s[1]),
     )
-    for number, source in enumerate(sources):
-        mine = [c for c in candidates if c.verdict is None and c.source == source]
+    for number, (source, version) in enumerate(sources):
+        mine = [
+            c
+            for c in candidates
+            if c.verdict is None
+            and c.source == source
+            and (lax_version(c.name) or "") == version
+        ]
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
         # --source may name a local mirror, relative to where we run; the
@@ -1676,7 +1692,7 @@ def rebuild_all(
             clone_from = str(Path(clone_from).resolve())
         cloned_from = clone_from or source.repository
         try:
-            rebuilt = build_source(source, cloned_from, build_dir, uv)
+            rebuilt = build_source(source, version, cloned_from, build_dir, uv)
         except RebuildFailed as error:
             results += [
                 RebuildResult(

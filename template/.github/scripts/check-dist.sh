@@ -22,6 +22,10 @@ fail() {
   exit 1
 }
 
+# A local version (a development build's +g<commit>) is never a release:
+# PyPI refuses it.
+[[ "${version}" != *+* ]] || fail "not a release version" "${version}"
+
 # Every entry, hidden ones included, but the .gitignore uv writes where it
 # builds (the artifact leaves it out); each must be a plain file.
 files=()
