@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# build-dist.sh
+#
+# Builds the sdist and the wheel of the checked-out commit into dist/. The
+# build and rebuild jobs both run it, on two runners: the compare job then
+# requires the same bytes from both.
+set -euo pipefail
+
+# Date the archives' entries from the released commit, so that building this
+# commit again gives the same bytes (setuptools still dates sdist entries from
+# the checkout's files: the compare job checks its sdist by contents).
+SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"
+export SOURCE_DATE_EPOCH
+# Only the backend pinned by hash in build-constraints.txt builds a release
+# (the package, not uv's built-in copy: a rebuild with another uv gives the
+# same bytes), and only from wheels: with --no-build, a wheel whose hash does
+# not match fails the build instead of building the backend from its sdist.
+uv build --no-sources --force-pep517 --require-hashes --no-build \
+  --build-constraints .github/release-requirements/build-constraints.txt \
+  --out-dir dist
+# uv marks the folder it made as ignored by git: not a release file, and no
+# check skips one.
+rm -f dist/.gitignore
