@@ -433,3 +433,20 @@ def test_release_build_uses_only_the_hash_pinned_backend(project: Path) -> None:
     assert words[words.index("--out-dir") + 1] == "dist"
     constraints = words[words.index("--build-constraints") + 1]
     assert (project / constraints).is_file()
+
+
+def test_releasing_doc_follows_the_workflow(
+    project: Path, combination: dict[str, str]
+) -> None:
+    doc = (project / "docs/releasing.md").read_text()
+    once = doc.split("## Once, before the first release")[1].split("\n## ")[0]
+    # SECURITY.md sends reporters to a button that only this setting shows.
+    assert "enable *Private vulnerability reporting*" in once
+    # The table names exactly the workflow's jobs.
+    rows = re.findall(r"^\| `([a-z-]+)` \|", doc, flags=re.MULTILINE)
+    assert rows == list(publish(project)["jobs"])
+    assert "## What a reviewer approves" in doc
+    # The local check of attestations beside files can pass only where the
+    # attestations exist before the upload: the uv flow.
+    offered = "verify_attestations.py dist dist/" in doc
+    assert offered == (combination["publishing_tool"] == "uv")
