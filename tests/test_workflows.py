@@ -75,7 +75,7 @@ ARTIFACTS = {"dist": "dist/", "rebuilt": "dist/"}
 # install, the compare job's list, the released commit's check and
 # verification scripts, signing and upload.
 TOKEN_JOB_COMMANDS = (
-    "bash .github/scripts/install-tools.sh verify.txt",
+    "bash .github/scripts/install-tools.sh sign.txt verify.txt",
     """printf '%s\\n' "${SHA256SUMS}" > "${RUNNER_TEMP}/SHA256SUMS\"""",
     'bash .github/scripts/check-dist.sh "${GITHUB_REF_NAME#v}" dist'
     ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS"',
