@@ -21,18 +21,22 @@ What cannot run here is replaced by a stand-in, the same for both designs:
   that signed it and Sigstore's bundled trust root (--offline);
 - `uv publish` (needs PyPI): not run.
 
-    uv run python benchmarks/bench_release.py [--runs N]
+    uv run python benchmarks/bench_release.py [--runs N] [--baseline REF ...]
 
 Wall time is the jobs' critical path, as GitHub runs them (a job starts when
 the jobs it needs have finished; the rebuild runs beside the build);
-runner time is their sum. The hardening's budget: at most 20% more wall time
-than v0.1.0's design.
+runner time is their sum. Each baseline (a tag or commit of this repository;
+v0.1.0 unless given) is rendered and run beside the working tree, in the same
+runs. Budgets: at most 20% more wall time than v0.1.0's design (the
+hardening's), at most 10% more than any later baseline (a change's: pass the
+commit the change started from).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -60,7 +64,10 @@ from conftest import (  # noqa: E402 - the tests' workflow runner
     load_yaml,
 )
 
-BUDGET = 1.20
+FIRST_RELEASE = "v0.1.0"
+BUDGETS = {FIRST_RELEASE: 1.20}
+CHANGE_BUDGET = 1.10
+OUTPUT = re.compile(r"^\$\{\{ (steps|needs)\.([\w-]+)\.outputs\.([\w-]+) \}\}$")
 FIXTURES = SHARED / "fixtures" / "attestations"
 SIGNED = "pypi_attestations-0.0.19.tar.gz"
 SIGNED_BY = [
@@ -98,19 +105,28 @@ class Runner:
         self.env["PATH"] = os.pathsep.join(
             p for p in self.env["PATH"].split(os.pathsep) if p != here
         )
+        # What each step wrote to GITHUB_OUTPUT, by step id, and each finished
+        # job's outputs, by job: a step's `${{ needs.*.outputs.* }}` env.
+        self.step_outputs: dict[str, dict[str, str]] = {}
+        self.job_outputs: dict[str, dict[str, str]] = {}
         self.fixture_dist = scratch / "signed" / "dist"
         self.fixture_dist.mkdir(parents=True)
         for name in (SIGNED, f"{SIGNED}.publish.attestation"):
             shutil.copy(FIXTURES / name, self.fixture_dist / name)
 
-    def shell(self, script: str, cwd: Path, extra: dict[str, str]) -> None:
+    def shell(
+        self, script: str, cwd: Path, extra: dict[str, str], step_id: str = ""
+    ) -> None:
         github_path = self.scratch / "github_path"
         github_path.write_text("")
+        github_output = self.scratch / "github_output"
+        github_output.write_text("")
         env = {
             **self.env,
             **extra,
             "RUNNER_TEMP": str(self.scratch / "runner-temp"),
             "GITHUB_PATH": str(github_path),
+            "GITHUB_OUTPUT": str(github_output),
             "PATH": os.pathsep.join([*self.path, self.env["PATH"]]),
         }
         done = subprocess.run(
@@ -120,6 +136,21 @@ class Runner:
             raise SystemExit(f"step failed:\n{script}\n{done.stdout}\n{done.stderr}")
         added = [line for line in github_path.read_text().splitlines() if line]
         self.path = list(reversed(added)) + self.path
+        if step_id:
+            self.step_outputs[step_id] = outputs(github_output.read_text())
+
+    def value(self, text: str) -> str:
+        """An env value, with a step's or a finished job's output put in."""
+        match = OUTPUT.match(text)
+        if not match:
+            return text
+        kind, name, key = match.groups()
+        source = self.step_outputs if kind == "steps" else self.job_outputs
+        return source[name][key]
+
+    def finish(self, job: Any) -> dict[str, str]:
+        declared = dict(job.get("outputs") or {})
+        return {key: self.value(str(value)) for key, value in declared.items()}
 
     def setup_uv(self, version: str) -> None:
         target = self.scratch / "runner-temp" / "setup-uv"
@@ -163,7 +194,13 @@ class Runner:
                 shutil.copytree(
                     self.checkout / ".github", cwd / ".github", dirs_exist_ok=True
                 )
-        self.shell(script, cwd, {k: str(v) for k, v in env.items()})
+        step_env = {**env, **dict(step.get("env") or {})}
+        self.shell(
+            script,
+            cwd,
+            {k: self.value(str(v)) for k, v in step_env.items()},
+            str(step.get("id", "")),
+        )
 
     def artifact(self, upload: bool, options: Any) -> None:
         """Keep an upload's files; a download copies them where it asks (the
@@ -181,7 +218,7 @@ class Runner:
             for found in kept.iterdir():
                 shutil.copy(found, target / found.name)
 
-    def jobs(self) -> Iterator[tuple[str, list[Any], dict[str, str], list[str]]]:
+    def jobs(self) -> Iterator[tuple[str, Any, dict[str, str], list[str]]]:
         workflow = load_yaml(self.checkout / ".github/workflows/publish.yml")
         top = dict(workflow.get("env") or {})
         for name, job in workflow["jobs"].items():
@@ -190,10 +227,28 @@ class Runner:
             needs = job.get("needs") or []
             yield (
                 name,
-                list(job["steps"]),
+                job,
                 {**top, **dict(job.get("env") or {})},
                 [needs] if isinstance(needs, str) else list(needs),
             )
+
+
+def outputs(written: str) -> dict[str, str]:
+    """GITHUB_OUTPUT's `name=value` and `name<<DELIMITER` lines, read."""
+    found: dict[str, str] = {}
+    lines = iter(written.splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            value = []
+            for more in lines:
+                if more == delimiter:
+                    break
+                value.append(more)
+            found[name] = "\n".join(value)
+        elif "=" in line:
+            name, _, found[name] = line.partition("=")
+    return found
 
 
 def critical_path(times: dict[str, float], needs: dict[str, list[str]]) -> float:
@@ -216,22 +271,31 @@ def run_design(
     times: dict[str, float] = {}
     graph: dict[str, list[str]] = {}
     runner = Runner(checkout, scratch)
-    for name, steps, env, needs in runner.jobs():
+    for name, job, env, needs in runner.jobs():
         graph[name] = needs
         runner.path = []  # each job runs on a fresh runner
+        runner.step_outputs = {}
         shutil.rmtree(scratch / "runner-temp", ignore_errors=True)
         (scratch / "runner-temp").mkdir()
         start = time.perf_counter()
-        for step in steps:
+        for step in job["steps"]:
             runner.step(step, env)
         times[name] = time.perf_counter() - start
+        runner.job_outputs[name] = runner.finish(job)
     return times, graph
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        metavar="REF",
+        help=f"a tag or commit to compare with (repeatable; default {FIRST_RELEASE})",
+    )
     options = parser.parse_args()
+    baselines = options.baseline or [FIRST_RELEASE]
     if not FIXTURES.is_dir():
         print(f"{FIXTURES} is absent: the verify stand-in needs the real fixtures")
         return 2
@@ -241,19 +305,18 @@ def main() -> int:
         template, newest = template_with_releases(root / "template")
         answers = {"publishing_tool": "uv", "distribution_name": "bench-pkg"}
         designs = {
-            "v0.1.0 (setup-uv, uvx, uv run --script)": copy_project(
-                template, root / "old", "v0.1.0", answers
-            ),
-            f"{newest} (hash-pinned, sign/verify/upload)": copy_project(
-                template, root / "new", newest, answers
-            ),
+            ref: copy_project(template, root / f"old{n}", ref, answers)
+            for n, ref in enumerate(baselines)
         }
+        designs[f"{newest} (working tree)"] = copy_project(
+            template, root / "new", newest, answers
+        )
         totals: dict[str, list[float]] = {name: [] for name in designs}
         walls: dict[str, list[float]] = {name: [] for name in designs}
         per_job: dict[str, dict[str, list[float]]] = {name: {} for name in designs}
         for run in range(options.runs):
-            for name, project in designs.items():
-                scratch = root / f"run{run}-{len(totals[name])}-{abs(hash(name))}"
+            for n, (name, project) in enumerate(designs.items()):
+                scratch = root / f"run{run}-{n}"
                 times, graph = run_design(project, scratch)
                 totals[name].append(sum(times.values()))
                 walls[name].append(critical_path(times, graph))
@@ -270,10 +333,15 @@ def main() -> int:
         )
         serial = statistics.median(totals[name])
         print(f"  {name}: {median:.1f} s wall, {serial:.1f} s runner time ({jobs})")
-    old, new = medians.values()
-    ratio = new / old
-    verdict = "within" if ratio <= BUDGET else "OVER"
-    print(f"wall-time ratio new/old: {ratio:.2f} ({verdict} the {BUDGET:.2f} budget)")
+    *_, new = medians.values()
+    for ref in baselines:
+        ratio = new / medians[ref]
+        budget = BUDGETS.get(ref, CHANGE_BUDGET)
+        verdict = "within" if ratio <= budget else "OVER"
+        print(
+            f"wall-time ratio working tree/{ref}: {ratio:.2f} "
+            f"({verdict} the {budget:.2f} budget)"
+        )
     return 0
 
 

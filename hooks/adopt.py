@@ -45,8 +45,10 @@ PUBLISHING_FILES = (
     ".github/workflows/publish.yml",
     *BOT_FILES.values(),
     ".github/release-requirements",
+    ".github/scripts/build-dist.sh",
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
+    ".github/scripts/install-tools.sh",
     "scripts/verify_attestations.py",
     "docs/releasing.md",
 )

@@ -103,7 +103,7 @@ def declared() -> tuple[list[Pinned], str]:
         Pinned(
             OUTPUT / "sign.txt",
             (f"pypi-attestations=={tools['pypi-attestations']}",),
-            "pypi-attestations, which signs in the sign job",
+            "pypi-attestations, which signs in the publish job",
         ),
         Pinned(
             OUTPUT / "verify.txt",

@@ -335,14 +335,17 @@ def run_step(
 
 class Job:
     """Runs a job's `run:` steps in order as a runner does: RUNNER_TEMP is the
-    job's scratch folder, and what a step adds to GITHUB_PATH is on the PATH of
-    the steps after it."""
+    job's scratch folder, what a step adds to GITHUB_PATH is on the PATH of
+    the steps after it, and what it writes to GITHUB_OUTPUT is in `outputs`.
+    `expressions` gives the values GitHub would put for a step's `${{ }}`
+    env values."""
 
     def __init__(self, workdir: Path, runner_temp: Path, ref_name: str) -> None:
         self.workdir = workdir
         self.runner_temp = runner_temp
         self.ref_name = ref_name
         self.path: list[str] = []
+        self.expressions: dict[str, str] = {}
 
     def env(self) -> dict[str, str]:
         github_path = self.runner_temp / "github_path"
@@ -355,11 +358,22 @@ class Job:
         return {
             "RUNNER_TEMP": str(self.runner_temp),
             "GITHUB_PATH": str(github_path),
+            "GITHUB_OUTPUT": str(self.runner_temp / "github_output"),
             "PATH": path,
         }
 
+    def outputs(self) -> str:
+        """What the steps wrote to GITHUB_OUTPUT, in the format they wrote."""
+        written = self.runner_temp / "github_output"
+        return written.read_text() if written.exists() else ""
+
     def run(self, step: Step) -> subprocess.CompletedProcess[str]:
-        result = run_step(self.workdir, step, self.ref_name, self.env())
+        given = {
+            name: self.expressions[value]
+            for name, value in step.env.items()
+            if value in self.expressions
+        }
+        result = run_step(self.workdir, step, self.ref_name, {**self.env(), **given})
         added = (self.runner_temp / "github_path").read_text().split("\n")
         self.path = [line for line in reversed(added) if line] + self.path
         return result

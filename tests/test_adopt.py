@@ -38,8 +38,10 @@ ADDED = {
     ".copier-answers.yml",
     ".github/dependabot.yml",
     ".github/workflows/publish.yml",
+    ".github/scripts/build-dist.sh",
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
+    ".github/scripts/install-tools.sh",
     *(
         f".github/release-requirements/{name}.txt"
         for name in ("uv", "twine", "sign", "verify", "build-constraints")

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import shutil
 import tarfile
 import time
@@ -23,7 +24,6 @@ from conftest import (
     Step,
     job_run_steps,
     run,
-    run_step,
     tool,
 )
 
@@ -111,6 +111,14 @@ def test_rebuild_on_another_runner_reproduces_every_file(
     else:
         assert any(line.startswith(f"reproduced {sdist} sha256:") for line in lines)
         assert "::warning::" not in result.stdout
+    # The list the publish job checks its download against: every compared
+    # file with the sha256 of the build job's bytes, as a job output.
+    built = job.workdir / "built"
+    listed = "".join(
+        f"{hashlib.sha256((built / name).read_bytes()).hexdigest()}  {name}\n"
+        for name in (wheel, sdist)
+    )
+    assert job.outputs() == f"sha256sums<<EOF\n{listed}EOF\n"
 
 
 @pytest.mark.slow
@@ -141,6 +149,9 @@ def test_rebuild_refuses_a_file_the_build_job_changed(
     ).hexdigest()
     assert f"::error::{changed.name} differs" in result.stdout
     assert f"built sha256:{built}, rebuilt sha256:{rebuilt}" in result.stdout
+    # No list for the publish job: nothing to sign.
+    assert not (job.runner_temp / "SHA256SUMS").exists()
+    assert job.outputs() == ""
 
 
 @pytest.mark.parametrize("tag", ["v0.1.1", "v0.1", "0.1.0rc1", "v0.1.0.post1"])
@@ -163,77 +174,6 @@ def test_version_guard_accepts_the_matching_tag(project: Path, builds: Builds) -
     guard = job.run(step(job.workdir, GUARD))
     assert guard.returncode == 0, guard.stdout
     assert guard.stdout.startswith("acme_widget_tools 0.1.0: ")
-
-
-def publish_dist(
-    builds: Builds, renders: Any, tool_answer: str, dst: Path
-) -> tuple[Step, Path]:
-    """The publish job's re-check step, and a dist/ of what the build made."""
-    project = renders({"publishing_tool": tool_answer})
-    job = builds.job(project)
-    shutil.copytree(
-        job.workdir / "dist", dst / "dist", ignore=shutil.ignore_patterns(".*")
-    )
-    shutil.copytree(job.workdir / ".github", dst / ".github")
-    return step(job.workdir, GUARD, job="publish"), dst / "dist"
-
-
-def recheck(check: Step, workdir: Path) -> str:
-    """Run the publish job's re-check in workdir; its error, or '' if it passed."""
-    result = run_step(workdir, check, "v0.1.0")
-    return "" if result.returncode == 0 else result.stdout.strip()
-
-
-@pytest.mark.parametrize("tool_answer", ["pypa-action", "uv"])
-def test_publish_job_believes_nothing_it_downloads(
-    builds: Builds, renders: Any, tmp_path: Path, tool_answer: str
-) -> None:
-    check, dist = publish_dist(builds, renders, tool_answer, tmp_path)
-    signed = tool_answer == "uv"
-    names = sorted(p.name for p in dist.iterdir())
-    if signed:
-        for name in names:
-            (dist / f"{name}.publish.attestation").write_text("{}")
-    assert recheck(check, tmp_path) == ""
-
-    # Something else beside the release is refused, whatever it is called.
-    (dist / "acme_widget_tools-0.1.0-py3-none-any.whl.orig").write_bytes(b"x")
-    assert "only its sdist and wheels" in recheck(check, tmp_path)
-    (dist / "acme_widget_tools-0.1.0-py3-none-any.whl.orig").unlink()
-    # A wheel of another version, or a second sdist.
-    (dist / "acme_widget_tools-0.2.0-py3-none-any.whl").write_bytes(b"x")
-    assert "only its sdist and wheels" in recheck(check, tmp_path)
-    (dist / "acme_widget_tools-0.2.0-py3-none-any.whl").unlink()
-    (dist / "evil-0.1.0.tar.gz").write_bytes(b"x")
-    assert "needs exactly one sdist" in recheck(check, tmp_path)
-    (dist / "evil-0.1.0.tar.gz").unlink()
-    # Hidden files, folders and links are not plain distributions.
-    (dist / ".acme_widget_tools-0.1.0-py3-none-any.whl").write_bytes(b"PK\3\4")
-    assert "only its sdist and wheels" in recheck(check, tmp_path)
-    (dist / ".acme_widget_tools-0.1.0-py3-none-any.whl").unlink()
-    (dist / "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl").mkdir()
-    assert "not a plain file: acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl" in (
-        recheck(check, tmp_path)
-    )
-    (dist / "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl").rmdir()
-    # The sdist again under a wheel's name: neither a wheel's name nor a zip.
-    sdist = dist / "acme_widget_tools-0.1.0.tar.gz"
-    (dist / "acme_widget_tools-0.1.0-x.whl").write_bytes(sdist.read_bytes())
-    assert "not a wheel's file name: acme_widget_tools-0.1.0-x.whl" in recheck(
-        check, tmp_path
-    )
-    (dist / "acme_widget_tools-0.1.0-x.whl").rename(
-        dist / "acme_widget_tools-0.1.0-py3-none-any2.whl"
-    )
-    assert "not a zip archive: acme_widget_tools-0.1.0-py3-none-any2.whl" in recheck(
-        check, tmp_path
-    )
-    (dist / "acme_widget_tools-0.1.0-py3-none-any2.whl").unlink()
-
-    if signed:
-        # Every file must arrive with its attestation.
-        (dist / f"{names[0]}.publish.attestation").unlink()
-        assert f"no attestation for: {names[0]}" in recheck(check, tmp_path)
 
 
 def rewrite_sdist(path: Path, attack: str) -> None:
@@ -281,3 +221,33 @@ def test_sdist_contents_are_compared_as_an_installer_unpacks_them(
         result = job.run(step(job.workdir, "Compare", job="compare"))
         assert result.returncode == 1, attack
         assert f"::error::{message}" in result.stdout, attack
+
+
+@pytest.mark.slow
+def test_backend_comes_from_its_wheel_or_not_at_all(
+    renders: Any, builds: Builds, tmp_path: Path
+) -> None:
+    """With either of the backend's two pinned hashes altered alone, the build
+    uses the wheel (the sdist's hash altered) or stops (the wheel's): it never
+    builds the backend from its sdist instead."""
+    project = renders({"build_backend": "setuptools"})
+    built = builds.job(project).workdir
+    constraints = ".github/release-requirements/build-constraints.txt"
+    original = (built / constraints).read_text()
+    hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})", original)
+    assert len(hashes) == 2, hashes  # setuptools: its wheel and its sdist
+    outcomes = []
+    for n, digest in enumerate(hashes):
+        checkout = tmp_path / f"checkout{n}"
+        run("git", "clone", "--quiet", built, checkout)
+        (checkout / constraints).write_text(original.replace(digest, "0" * 64))
+        job = Job(checkout, tmp_path / f"temp{n}", "v0.1.0")
+        job.path = builds.job(project).path
+        result = job.run(step(checkout, "Build the sdist and the wheel"))
+        outcomes.append(result.returncode)
+        if result.returncode:
+            assert "Hash mismatch for `setuptools==" in result.stderr, result.stderr
+            assert not (checkout / "dist").exists() or not list(
+                (checkout / "dist").glob("*.whl")
+            )
+    assert sorted(outcomes) == [0, 2], outcomes

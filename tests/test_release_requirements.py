@@ -149,9 +149,9 @@ def test_install_with_one_hash_altered_is_refused(
     project = renders({"publishing_tool": "uv"})
     workdir = tmp_path / "checkout"
     shutil.copytree(project / ".github", workdir / ".github")
-    step = install_step(workdir, "sign")
+    step = install_step(workdir, "publish")
 
-    # As shipped, the sign job's tools install.
+    # As shipped, the publish job's tools install.
     installed = Job(workdir, tmp_path / "runner", "v0.1.0").run(step)
     assert installed.returncode == 0, installed.stderr
     assert (tmp_path / "runner/release-tools/bin/pypi-attestations").is_file()

@@ -59,7 +59,9 @@ def test_tag_answer_makes_the_version_dynamic_and_pins_the_plugin(
     pins = (project / ".github/release-requirements/build-constraints.txt").read_text()
     assert f"\n{name}==" in pins
     build = step(project, "Build the sdist")
-    assert 'SETUPTOOLS_SCM_PRETEND_VERSION="${GITHUB_REF_NAME#v}"' in build.script
+    assert build.script == 'bash .github/scripts/build-dist.sh "${GITHUB_REF_NAME#v}"'
+    script = (project / ".github/scripts/build-dist.sh").read_text()
+    assert 'export SETUPTOOLS_SCM_PRETEND_VERSION="$1"' in script
 
 
 @pytest.mark.parametrize("backend", TAG_VERSION_BACKENDS)
@@ -71,7 +73,7 @@ def test_pyproject_answer_keeps_a_static_version(renders: Any, backend: str) -> 
     assert pyproject["build-system"]["requires"] == [
         copier_config()["build_requires"]["default"][backend]
     ]
-    assert "SETUPTOOLS_SCM" not in step(project, "Build the sdist").script
+    assert step(project, "Build the sdist").script == "bash .github/scripts/build-dist.sh"
 
 
 def test_uv_build_cannot_take_the_version_from_the_tag(

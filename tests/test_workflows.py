@@ -14,6 +14,7 @@ from conftest import (
     action_pins,
     assert_publishing_files_pass_their_checkers,
     copier_config,
+    load_toml,
     load_yaml,
     supported_pythons,
 )
@@ -67,32 +68,37 @@ def test_template_pins_match_the_checked_pins() -> None:
         assert value == f"{checked[name]['sha']} # {checked[name]['version']}", name
 
 
-# The only jobs that may hold an OIDC token, and exactly what each holds.
-TOKEN_JOBS = {
-    "provenance": {"id-token": "write", "attestations": "write"},
-    "sign": {"id-token": "write"},
-    "publish": {"id-token": "write"},
-}
-# The artifacts a token job may download: distributions and attestations,
-# never anything a job runs.
-DATA_ARTIFACTS = {
-    "dist": "dist/",
-    "rebuilt": "dist/",
-    "attestations": "dist/*.publish.attestation",
-}
-# Every command a token job's shell steps may start: the runner's Python, the
-# hash-checked installs, the released commit's check script, signing and upload.
+# The one job that may hold an OIDC token, the one in the environment.
+TOKEN_JOB = "publish"
+# The artifacts: distributions, the build's and the rebuild's.
+ARTIFACTS = {"dist": "dist/", "rebuilt": "dist/"}
+# Every command the token job's shell steps may start: the hash-checked
+# install, the compare job's list, the released commit's check and
+# verification scripts, signing and upload.
 TOKEN_JOB_COMMANDS = (
-    "python3 -m pip install --quiet --disable-pip-version-check"
-    ' --target "${RUNNER_TEMP}/uv" ',
-    'echo "${RUNNER_TEMP}/uv/bin" >> "${GITHUB_PATH}"',
-    '"${RUNNER_TEMP}/uv/bin/uv" venv --quiet "${RUNNER_TEMP}/release-tools"',
-    '"${RUNNER_TEMP}/uv/bin/uv" pip install ',
-    'echo "${RUNNER_TEMP}/release-tools/bin" >> "${GITHUB_PATH}"',
-    "bash .github/scripts/check-dist.sh ",
-    "pypi-attestations sign dist/",
+    "bash .github/scripts/install-tools.sh sign.txt verify.txt",
+    """printf '%s\\n' "${SHA256SUMS}" > "${RUNNER_TEMP}/SHA256SUMS\"""",
+    'bash .github/scripts/check-dist.sh "${GITHUB_REF_NAME#v}" dist'
+    ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS"',
+    "pypi-attestations sign dist/*.tar.gz dist/*.whl",
+    'python scripts/verify_attestations.py dist dist/ --commit "${GITHUB_SHA}"',
     "uv publish --trusted-publishing always dist/*",
 )
+# What the token job may check out: its scripts and requirements, the
+# verification script and the pyproject.toml it reads the identity from.
+TOKEN_JOB_FILES = (
+    ".github/release-requirements/",
+    ".github/scripts/",
+    "scripts/verify_attestations.py",
+    "pyproject.toml",
+)
+
+
+def token_job_permissions(combination: dict[str, Any]) -> dict[str, str]:
+    granted = {"contents": "read", "id-token": "write"}
+    if combination.get("build_provenance", True):
+        granted["attestations"] = "write"
+    return granted
 
 
 def test_permissions_are_least_privilege(
@@ -101,25 +107,22 @@ def test_permissions_are_least_privilege(
     workflow = publish(project)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    expected_jobs = {
-        "build",
-        "rebuild",
-        "compare",
-        "provenance",
-        "publish",
-        "verify-release",
-    }
-    if combination["publishing_tool"] == "uv":
-        expected_jobs |= {"sign", "verify"}
-    assert set(jobs) == expected_jobs
+    expected = {"build", "rebuild", "compare", "publish", "verify-release"}
+    assert set(jobs) == expected
     for name, job in jobs.items():
         granted = dict(job["permissions"])
-        if name in TOKEN_JOBS:
-            assert granted == TOKEN_JOBS[name], name
+        if name == TOKEN_JOB:
+            assert granted == token_job_permissions(combination), name
         else:
             assert granted == {"contents": "read"}, name
-    # Only the job that uploads runs in the protected environment.
-    assert [n for n, j in jobs.items() if "environment" in j] == ["publish"]
+        # A private repository's checkout needs contents: read.
+        if steps_using(job, "actions/checkout"):
+            assert granted["contents"] == "read", name
+    # The job that holds the token is the job the environment's reviewers
+    # approve: no OIDC token before their approval, and one approval.
+    in_environment = [n for n, j in jobs.items() if "environment" in j]
+    with_token = [n for n, j in jobs.items() if "id-token" in j["permissions"]]
+    assert in_environment == with_token == [TOKEN_JOB]
     for path in workflows(project):
         other = load_yaml(path)
         assert other["permissions"] == {}, path.name
@@ -129,47 +132,69 @@ def test_permissions_are_least_privilege(
                 assert set(granted.values()) <= {"read"}, f"{path.name}: {name}"
 
 
-def test_upload_waits_for_every_check(
-    project: Path, combination: dict[str, str]
+def test_without_provenance_the_token_job_cannot_store_attestations(
+    renders: Any,
 ) -> None:
+    for tool_answer in ("pypa-action", "uv"):
+        answers = {"publishing_tool": tool_answer, "build_provenance": False}
+        job = publish(renders(answers))["jobs"][TOKEN_JOB]
+        assert dict(job["permissions"]) == token_job_permissions(answers)
+        assert not steps_using(job, "actions/attest-build-provenance")
+
+
+def test_upload_waits_for_every_check(project: Path) -> None:
     jobs = publish(project)["jobs"]
-    if combination["publishing_tool"] == "uv":
-        assert jobs["sign"]["needs"] == "compare"
-        assert jobs["verify"]["needs"] == "sign"
-        assert set(jobs["publish"]["needs"]) == {"verify", "compare", "provenance"}
-    else:
-        assert set(jobs["publish"]["needs"]) == {"build", "compare", "provenance"}
+    assert jobs["publish"]["needs"] == "compare"
     # The rebuild runs beside the build, apart from it.
     assert "needs" not in jobs["rebuild"]
     assert set(jobs["compare"]["needs"]) == {"build", "rebuild"}
-    assert jobs["provenance"]["needs"] == "compare"
     assert jobs["verify-release"]["needs"] == "publish"
+
+
+def test_the_token_job_takes_its_list_from_the_compare_job(project: Path) -> None:
+    """The list of names and sha256 passes as the compare job's output, which
+    no other job of the run can set, and lands in one file."""
+    jobs = publish(project)["jobs"]
+    compare = jobs["compare"]
+    assert dict(compare["outputs"]) == {
+        "sha256sums": "${{ steps.compare.outputs.sha256sums }}"
+    }
+    (step,) = [s for s in compare["steps"] if s.get("id") == "compare"]
+    lines = step["run"].splitlines()
+    assert lines[0].startswith(
+        'bash .github/scripts/compare-dist.sh built rebuilt "${RUNNER_TEMP}/SHA256SUMS"'
+    )
+    assert lines[1] == (
+        '{ echo "sha256sums<<EOF"; cat "${RUNNER_TEMP}/SHA256SUMS"; echo EOF; }'
+        ' >> "${GITHUB_OUTPUT}"'
+    )
+    kept = [s for s in jobs[TOKEN_JOB]["steps"] if "SHA256SUMS" in s.get("env", {})]
+    assert [dict(s["env"]) for s in kept] == [
+        {"SHA256SUMS": "${{ needs.compare.outputs.sha256sums }}"}
+    ]
 
 
 def test_nothing_is_signed_before_the_rebuild_reproduced_it(project: Path) -> None:
     """A signature of this workflow on a file nobody checked is a genuine
-    attestation of a tampered file: every token job waits for the rebuild and
-    checks its files first."""
+    attestation of a tampered file: the token job waits for the rebuild and
+    checks its files against the compare job's list first."""
     jobs = publish(project)["jobs"]
-
-    def needed(name: str) -> set[str]:
-        direct = jobs[name].get("needs") or []
-        direct = [direct] if isinstance(direct, str) else list(direct)
-        return set(direct).union(*(needed(n) for n in direct))
-
-    for name, job in jobs.items():
-        if "id-token" in (job.get("permissions") or {}):
-            assert "compare" in needed(name), name
-            runs = [str(s.get("run", "")) for s in job["steps"]]
-            checked = [i for i, r in enumerate(runs) if "check-dist.sh" in r]
-            fetching = ("actions/checkout@", "actions/download-artifact@")
-            signed = [
-                i
-                for i, s in enumerate(job["steps"])
-                if runs[i].startswith(("pypi-attestations sign", "uv publish"))
-                or ("uses" in s and not str(s["uses"]).startswith(fetching))
-            ]
-            assert checked and signed and checked[0] < signed[0], name
+    job = jobs[TOKEN_JOB]
+    runs = [str(s.get("run", "")) for s in job["steps"]]
+    checked = [i for i, r in enumerate(runs) if "--sha256sums" in r]
+    fetching = ("actions/checkout@", "actions/download-artifact@")
+    signed = [
+        i
+        for i, s in enumerate(job["steps"])
+        if runs[i].startswith(("pypi-attestations sign", "python scripts/", "uv "))
+        or ("uses" in s and not str(s["uses"]).startswith(fetching))
+    ]
+    assert checked and signed and checked[0] < signed[0]
+    # Provenance names the checked list's files and globs nothing.
+    for attest in steps_using(job, "actions/attest-build-provenance"):
+        assert dict(attest["with"]) == {
+            "subject-checksums": "${{ runner.temp }}/SHA256SUMS"
+        }
 
 
 def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
@@ -179,51 +204,74 @@ def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
         for job in jobs.values()
         for step in steps_using(job, "actions/upload-artifact")
     }
-    assert uploaded == {
-        name: path for name, path in DATA_ARTIFACTS.items() if name in uploaded
-    }
-    for name, job in jobs.items():
-        if "id-token" not in job["permissions"]:
-            continue
-        for step in steps_using(job, "actions/download-artifact"):
-            # The files to sign and upload, and their attestations; the
-            # rebuild's only to compare, in a job without a token.
-            assert step["with"]["name"] in {"dist", "attestations"}, f"{name}: {step}"
-        # What a token job checks out is a short list of the commit's files.
-        for step in steps_using(job, "actions/checkout"):
-            assert step["with"]["sparse-checkout-cone-mode"] is False
-            for path in str(step["with"]["sparse-checkout"]).split():
-                assert path.startswith(
-                    (".github/release-requirements/", ".github/scripts/")
-                )
-                assert (project / path).is_file(), path
-        for step in job["steps"]:
-            for line in str(step.get("run", "")).splitlines():
-                command = line.strip()
-                if command and not command.startswith("#"):
-                    assert command.startswith(TOKEN_JOB_COMMANDS), f"{name}: {line}"
+    assert uploaded == ARTIFACTS
+    job = jobs[TOKEN_JOB]
+    for step in steps_using(job, "actions/download-artifact"):
+        # The files to sign and upload; the rebuild's only to compare, in a
+        # job without a token.
+        assert dict(step["with"]) == {"name": "dist", "path": "dist/"}
+    # What the token job checks out is a short list of the commit's files.
+    (checkout,) = steps_using(job, "actions/checkout")
+    assert checkout["with"]["sparse-checkout-cone-mode"] is False
+    for path in str(checkout["with"]["sparse-checkout"]).split():
+        assert path.startswith(TOKEN_JOB_FILES), path
+        assert (project / path).is_file(), path
+    for step in job["steps"]:
+        for line in str(step.get("run", "")).splitlines():
+            command = line.strip()
+            if command and not command.startswith("#"):
+                assert command.startswith(TOKEN_JOB_COMMANDS), line
+
+
+INSTALL_SCRIPT = ".github/scripts/install-tools.sh"
 
 
 def test_every_install_requires_hashes_and_uv_is_verified(project: Path) -> None:
-    """No release job installs or runs a package whose sha256 was not pinned."""
+    """No release job installs or runs a package whose sha256 was not pinned:
+    every install goes through install-tools.sh, whose every install requires
+    hashes, wheels only and no dependency outside the file."""
     jobs = publish(project)["jobs"]
     text = (project / WORKFLOWS / "publish.yml").read_text()
     assert "setup-uv" not in text, "setup-uv's download of uv is not hash-checked"
     assert "uvx " not in text and "uv run" not in text and "uv tool" not in text
+    script = (project / INSTALL_SCRIPT).read_text().replace("\\\n", "")
+    installs = [
+        line.split()
+        for line in script.splitlines()
+        if " install " in line and not line.startswith("#")
+    ]
+    assert len(installs) == 2
+    for words in installs:
+        assert "--require-hashes" in words and "--no-deps" in words
+        assert "--only-binary=:all:" in words
+        assert words[words.index("--requirement") + 1].startswith('"${requirements}/')
+    assert "requirements=.github/release-requirements\n" in script
+    assert '--requirement "${requirements}/uv.txt"' in script
     for name, job in jobs.items():
         uv_installed = False
         for step in job["steps"]:
             for line in str(step.get("run", "")).splitlines():
                 words = line.split()
-                if "install" in words:
-                    assert "--require-hashes" in words, f"{name}: {line}"
-                    assert "--no-deps" in words and "--only-binary=:all:" in words
-                    requirement = words[words.index("--requirement") + 1]
-                    assert requirement.startswith(".github/release-requirements/")
-                    assert (project / requirement).is_file(), requirement
-                    uv_installed |= requirement.endswith("/uv.txt")
-                elif re.search(r"(^|\s)uv\s", line) or "pypi-attestations " in line:
-                    assert uv_installed, f"{name} runs uv before installing it: {line}"
+                if "install" in " ".join(words):
+                    assert words[:2] == ["bash", INSTALL_SCRIPT], f"{name}: {line}"
+                    for requirement in words[2:]:
+                        path = project / ".github/release-requirements" / requirement
+                        assert path.is_file(), requirement
+                    uv_installed = True
+                elif re.search(r"(^|\s)(uv|twine|python|pypi-attestations)\s", line):
+                    assert uv_installed, f"{name} runs a tool before installing it"
+
+
+def test_no_run_block_of_three_lines_is_written_twice(project: Path) -> None:
+    """Each repeated step is written once (a script, a macro): an auditor
+    reads every block once."""
+    blocks = [
+        str(step["run"])
+        for job in publish(project)["jobs"].values()
+        for step in job["steps"]
+        if len(str(step.get("run", "")).strip().splitlines()) >= 3
+    ]
+    assert blocks and len(blocks) == len(set(blocks))
 
 
 def test_every_permission_says_why(project: Path) -> None:
@@ -267,19 +315,26 @@ def test_publish_steps_follow_the_tool(
     runs = "\n".join(
         str(s.get("run", "")) for job in jobs.values() for s in job["steps"]
     )
-    action = steps_using(jobs["publish"], "pypa/gh-action-pypi-publish")
+    job = jobs[TOKEN_JOB]
+    action = steps_using(job, "pypa/gh-action-pypi-publish")
     if combination["publishing_tool"] == "pypa-action":
         assert len(action) == 1
         # Attestations are on by default; a release must not depend on that.
         assert action[0]["with"]["attestations"] is True
-        assert "uv publish" not in runs
+        assert "uv publish" not in runs and "pypi-attestations" not in runs
     else:
         assert not action
-        assert "pypi-attestations sign" in runs_of(jobs["sign"])
-        assert "verify_attestations.py dist dist/" in runs_of(jobs["verify"])
-        assert "uv publish --trusted-publishing always dist/*" in runs_of(
-            jobs["publish"]
-        )
+        # Sign, verify, check again with the attestations, upload: in order.
+        order = [
+            "pypi-attestations sign dist/*.tar.gz dist/*.whl",
+            'python scripts/verify_attestations.py dist dist/ --commit "${GITHUB_SHA}"',
+            'bash .github/scripts/check-dist.sh "${GITHUB_REF_NAME#v}" dist'
+            ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS" --attestations',
+            "uv publish --trusted-publishing always dist/*",
+        ]
+        scripts = [str(s.get("run", "")) for s in job["steps"]]
+        found = [scripts.index(line) for line in order]
+        assert found == sorted(found) and found[-1] == len(scripts) - 1
     # The job that uploads checks again what the build job checked.
     for name in ("build", "publish"):
         assert "check-dist.sh" in runs_of(jobs[name]), name
@@ -293,27 +348,37 @@ def runs_of(job: Any) -> str:
 def test_build_provenance_follows_the_answer(renders: Any) -> None:
     for tool_answer in ("pypa-action", "uv"):
         on = publish(renders({"publishing_tool": tool_answer}))["jobs"]
-        (attest,) = steps_using(on["provenance"], "actions/attest-build-provenance")
-        assert attest["with"]["subject-path"] == "dist/*"
+        (attest,) = steps_using(on[TOKEN_JOB], "actions/attest-build-provenance")
+        assert "subject-path" not in attest["with"]
         off = publish(
             renders({"publishing_tool": tool_answer, "build_provenance": False})
         )["jobs"]
-        assert "provenance" not in off
-        assert "provenance" not in off["publish"]["needs"]
+        assert "attest-build-provenance" not in str(off)
 
 
 def test_both_tools_share_the_build_jobs(renders: Any) -> None:
     a = publish(renders({"publishing_tool": "pypa-action"}))["jobs"]
     b = publish(renders({"publishing_tool": "uv"}))["jobs"]
-    for name in ("build", "rebuild", "compare", "provenance"):
+    for name in ("build", "rebuild", "compare"):
         assert a[name] == b[name], name
 
 
 def test_rebuild_is_an_independent_build_with_the_same_tools(project: Path) -> None:
     jobs = publish(project)["jobs"]
-    build = [s for s in jobs["build"]["steps"] if "uv build" in s.get("run", "")]
-    rebuild = [s for s in jobs["rebuild"]["steps"] if "uv build" in s.get("run", "")]
-    assert build == rebuild
+    from_tag = load_toml(project / "pyproject.toml")["project"].get("dynamic")
+    version = ' "${GITHUB_REF_NAME#v}"' if from_tag else ""
+    build = [s for s in jobs["build"]["steps"] if "build-dist" in s.get("run", "")]
+    rebuild = [s for s in jobs["rebuild"]["steps"] if "build-dist" in s.get("run", "")]
+    assert (
+        build
+        == rebuild
+        == [
+            {
+                "name": "Build the sdist and the wheel",
+                "run": f"bash .github/scripts/build-dist.sh{version}",
+            }
+        ]
+    )
     # Its own checkout, not the build job's files; only the results meet,
     # in a job that compares them.
     assert not steps_using(jobs["rebuild"], "actions/download-artifact")
@@ -358,12 +423,33 @@ def test_ci_resolves_as_of_the_templates_cutoff(project: Path) -> None:
 
 
 def test_release_build_uses_only_the_hash_pinned_backend(project: Path) -> None:
-    (build,) = [
-        s
-        for s in publish(project)["jobs"]["build"]["steps"]
-        if "uv build" in s.get("run", "")
+    script = (project / ".github/scripts/build-dist.sh").read_text()
+    (command,) = [
+        line
+        for line in script.replace("\\\n", "").splitlines()
+        if line.startswith("uv build ")
     ]
-    words = build["run"].split()
+    words = command.split()
     assert "--require-hashes" in words and "--force-pep517" in words
+    # The backend and its dependencies from wheels only.
+    assert "--no-build" in words and "--no-sources" in words
+    assert words[words.index("--out-dir") + 1] == "dist"
     constraints = words[words.index("--build-constraints") + 1]
     assert (project / constraints).is_file()
+
+
+def test_releasing_doc_follows_the_workflow(
+    project: Path, combination: dict[str, str]
+) -> None:
+    doc = (project / "docs/releasing.md").read_text()
+    once = doc.split("## Once, before the first release")[1].split("\n## ")[0]
+    # SECURITY.md sends reporters to a button that only this setting shows.
+    assert "enable *Private vulnerability reporting*" in once
+    # The table names exactly the workflow's jobs.
+    rows = re.findall(r"^\| `([a-z-]+)` \|", doc, flags=re.MULTILINE)
+    assert rows == list(publish(project)["jobs"])
+    assert "## What a reviewer approves" in doc
+    # The local check of attestations beside files can pass only where the
+    # attestations exist before the upload: the uv flow.
+    offered = "verify_attestations.py dist dist/" in doc
+    assert offered == (combination["publishing_tool"] == "uv")

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# compare-dist.sh BUILT REBUILT [--sdist-contents]
+# compare-dist.sh BUILT REBUILT SHA256SUMS [--sdist-contents]
 #
 # Passes only when REBUILT holds the same file names as BUILT and each file
 # has the same sha256: the release's bytes are the bytes of the tagged source.
+# Then it writes each compared file of BUILT with its sha256 to SHA256SUMS
+# (sha256sum's format): the list the publish job checks its download against
+# before it signs, attests or uploads anything.
 # --sdist-contents (for a backend whose sdists are not reproducible, such as
 # setuptools, which dates entries from the checkout's files): the sdists must
 # hold the same members, in the same order, each with the same type, mode,
@@ -12,16 +15,20 @@
 set -euo pipefail
 shopt -s nullglob dotglob
 
-built="${1:?usage: compare-dist.sh BUILT REBUILT [--sdist-contents]}"
-rebuilt="${2:?usage: compare-dist.sh BUILT REBUILT [--sdist-contents]}"
-sdist_contents="${3:-}"
+usage="usage: compare-dist.sh BUILT REBUILT SHA256SUMS [--sdist-contents]"
+built="${1:?${usage}}"
+rebuilt="${2:?${usage}}"
+sums="${3:?${usage}}"
+sdist_contents="${4:-}"
+case "${sdist_contents}" in
+  "" | --sdist-contents) ;;
+  *) printf '::error::unknown option: %q\n' "${sdist_contents}"; exit 1 ;;
+esac
 
-# Every entry, hidden ones included (but the .gitignore uv writes into the
-# folders it builds into); each must be a plain file.
+# Every entry, hidden ones included; each must be a plain file.
 names() {
   local path
   for path in "$1"/*; do
-    [ "${path##*/}" = .gitignore ] && continue
     if [ ! -f "${path}" ] || [ -L "${path}" ]; then
       printf '::error::not a plain file: %q\n' "${path}" >&2
       return 1
@@ -61,22 +68,27 @@ if [ "${built_names}" != "${rebuilt_names}" ]; then
   exit 1
 fi
 failed=0
+listed=""
+declare -A folder=([built]="${built}" [rebuilt]="${rebuilt}") listed_members=()
 while IFS= read -r name; do
   ours="$(digest "${built}/${name}")"
   theirs="$(digest "${rebuilt}/${name}")"
   shown="$(printf '%q' "${name}")"
+  listed+="${ours}  ${name}"$'\n'
   if [ "${ours}" = "${theirs}" ]; then
     echo "reproduced ${shown} sha256:${ours}"
-  elif [ "${sdist_contents}" = "--sdist-contents" ] && [[ "${name}" == *.tar.gz ]]; then
+  elif [ -n "${sdist_contents}" ] && [[ "${name}" == *.tar.gz ]]; then
     for side in built rebuilt; do
-      if ! listing="$(members "${!side}/${name}" 2>&1)"; then
+      if ! listing="$(members "${folder[${side}]}/${name}" 2>&1)"; then
         # The last line is the reason the archive was refused.
         echo "::error::${shown} (${side}): ${listing##*$'\n'}"
         failed=1
         continue 2
       fi
-      printf -v "${side}_members" '%s' "${listing}"
+      listed_members[${side}]="${listing}"
     done
+    built_members="${listed_members[built]}"
+    rebuilt_members="${listed_members[rebuilt]}"
     if [ "${built_members}" = "${rebuilt_members}" ]; then
       echo "::warning::${shown}: same members and contents, other bytes (the backend does not date sdist entries reproducibly): built sha256:${ours}, rebuilt sha256:${theirs}"
     else
@@ -89,4 +101,7 @@ while IFS= read -r name; do
     failed=1
   fi
 done <<< "${built_names}"
+if [ "${failed}" -eq 0 ]; then
+  printf '%s' "${listed}" > "${sums}"
+fi
 exit "${failed}"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-tools.sh [REQUIREMENTS...]
+#
+# Every release job installs its tools with this script, so the install is
+# written once. uv comes from its hash-pinned wheel (the runner's pip checks
+# the sha256; --target needs no virtual environment); then uv installs each
+# REQUIREMENTS file of .github/release-requirements/ into one virtual
+# environment. Every package is pinned by version and sha256, nothing is built
+# from an sdist and no dependency outside the files is installed. Both go on
+# the PATH of the job's later steps.
+set -euo pipefail
+
+requirements=.github/release-requirements
+uv="${RUNNER_TEMP:?}/uv"
+tools="${RUNNER_TEMP}/release-tools"
+
+python3 -m pip install --quiet --disable-pip-version-check --target "${uv}" \
+  --require-hashes --no-deps --only-binary=:all: --requirement "${requirements}/uv.txt"
+echo "${uv}/bin" >> "${GITHUB_PATH:?}"
+[ "$#" -gt 0 ] || exit 0
+
+"${uv}/bin/uv" venv --quiet "${tools}"
+for file in "$@"; do
+  "${uv}/bin/uv" pip install --quiet --python "${tools}" \
+    --require-hashes --no-deps --only-binary=:all: --requirement "${requirements}/${file}"
+done
+echo "${tools}/bin" >> "${GITHUB_PATH}"
