@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import importlib.util
 import itertools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import copier
 import pytest
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from ruamel.yaml import YAML
 
 from local_index import FakeIndex, serve
@@ -33,7 +38,6 @@ for _name, _value in GIT_IDENTITY.items():
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
-FIXTURES = SHARED / "fixtures"
 BIN = Path(sys.executable).parent
 
 # Answers that a test does not care about; every question has a default, these
@@ -259,14 +263,99 @@ def action_pins() -> dict[str, str]:
     return dict(copier_config()["action_pins"]["default"])
 
 
-def shared_or_skip(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(
-            f"{path} is absent: the shared fixtures sit beside the repository "
-            "in the project's workspace, not in a fresh clone"
-        )
-    return path
+# --- Data from ../shared/, or from the repository and the registry -------------
+
+# tests/fixtures/ mirrors ../shared/ (with ../shared/fixtures/ at its top): the
+# small data files are committed; SHA256SUMS records every fixture file, and
+# the distributions it lists that are not committed are downloaded by name and
+# version into the user's cache, then checked against it.
+COMMITTED = REPO / "tests" / "fixtures"
+CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "copier-pypi-attested"
+    / "fixtures"
+)
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A test without what it needs: fails in CI, skips elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def recorded_sha256() -> dict[str, str]:
+    """SHA256SUMS: path under tests/fixtures/ -> the file's sha256."""
+    lines = (COMMITTED / "SHA256SUMS").read_text().splitlines()
+    return {name: digest for digest, name in (line.split() for line in lines)}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (xdist workers), held on `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def download(filename: str, digest: str, target: Path) -> None:
+    """A distribution from the package index by name and version, with pip,
+    which checks the recorded sha256."""
+    if filename.endswith(".whl"):
+        name, version, *_ = parse_wheel_filename(filename)
+        binary = "--only-binary"
+    else:
+        name, version = parse_sdist_filename(filename)
+        binary = "--no-binary"
+    with tempfile.TemporaryDirectory() as tmp:
+        requirement = Path(tmp) / "requirement.txt"
+        requirement.write_text(f"{name}=={version} --hash=sha256:{digest}\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             binary, ":all:", "--require-hashes", "-r", requirement, "-d", tmp],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        got = Path(tmp) / filename
+        if result.returncode != 0 or not got.exists():
+            unavailable(f"pip could not download {filename}:\n{result.stderr}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(got, target)
+
+
+def shared_data(relative: str) -> Path:
+    """A file or folder of ../shared/ (e.g. "fixtures/attestations"): from
+    ../shared/ when present, else from tests/fixtures/ and the package index."""
+    if (SHARED / relative).exists():
+        return SHARED / relative
+    inside = relative.removeprefix("fixtures/")
+    if (COMMITTED / inside).is_file():
+        return COMMITTED / inside
+    recorded = {
+        name: digest
+        for name, digest in recorded_sha256().items()
+        if name == inside or name.startswith(f"{inside}/")
+    }
+    if not recorded:
+        unavailable(f"{SHARED / relative} is absent, and tests/fixtures has no copy")
+    with locked(CACHE / ".lock"):
+        for name, digest in recorded.items():
+            target = CACHE / name
+            if target.exists() and sha256(target) == digest:
+                continue
+            target.unlink(missing_ok=True)
+            if (COMMITTED / name).exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(COMMITTED / name, target)
+            else:
+                download(target.name, digest, target)
+            if sha256(target) != digest:
+                unavailable(f"{name} has sha256 {sha256(target)}, not {digest}")
+    return CACHE / inside
 
 
 # --- Running the publish workflow's build job locally -------------------------

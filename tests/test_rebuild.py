@@ -32,7 +32,7 @@ from conftest import (
     import_script,
     job_run_steps,
     run,
-    shared_or_skip,
+    shared_data,
 )
 from local_index import FakeIndex
 
@@ -96,7 +96,7 @@ def cli(
 
 @pytest.fixture
 def real_dist(tmp_path: Path) -> Path:
-    fixtures = shared_or_skip("fixtures/attestations")
+    fixtures = shared_data("fixtures/attestations")
     dist = tmp_path / "dist"
     dist.mkdir()
     for name in (REAL_SDIST, REAL_SDIST + ".publish.attestation"):
@@ -136,7 +136,7 @@ def test_verified_file_is_cloned_from_the_certified_commit(
 def test_release_file_is_cloned_from_the_commit_its_provenance_names(
     cli: Callable[..., Outcome], index: FakeIndex, tmp_path: Path
 ) -> None:
-    fixtures = shared_or_skip("fixtures/attestations")
+    fixtures = shared_data("fixtures/attestations")
     index.add(
         REAL_SDIST,
         (fixtures / REAL_SDIST).read_bytes(),
