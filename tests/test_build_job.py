@@ -15,7 +15,17 @@ from typing import Any
 
 import pytest
 
-from conftest import BACKENDS, Builds, Job, Step, job_run_steps, run, run_step, tool
+from conftest import (
+    BACKENDS,
+    REPO,
+    Builds,
+    Job,
+    Step,
+    job_run_steps,
+    run,
+    run_step,
+    tool,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +48,13 @@ def step(checkout: Path, name_part: str, job: str = "build") -> Step:
 
 
 GUARD = "this version's sdist and wheels"
+
+
+def test_dist_scripts_pass_shellcheck() -> None:
+    scripts = sorted((REPO / "template/.github/scripts").glob("*.sh"))
+    assert scripts
+    linted = run(tool("shellcheck"), *scripts, check=False)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
 def test_build_job_makes_an_sdist_and_a_wheel(project: Path, builds: Builds) -> None:
@@ -204,6 +221,15 @@ def test_publish_job_believes_nothing_it_downloads(
         recheck(check, tmp_path)
     )
     (dist / "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl").rmdir()
+    # The wheel as a link to a file elsewhere: the upload would follow it.
+    (wheel,) = dist.glob("*.whl")
+    outside = tmp_path / "outside.whl"
+    wheel.rename(outside)
+    wheel.symlink_to(outside)
+    assert f"not a plain file: {wheel.name}" in recheck(check, tmp_path)
+    wheel.unlink()
+    outside.rename(wheel)
+    assert recheck(check, tmp_path) == ""
     # The sdist again under a wheel's name: neither a wheel's name nor a zip.
     sdist = dist / "acme_widget_tools-0.1.0.tar.gz"
     (dist / "acme_widget_tools-0.1.0-x.whl").write_bytes(sdist.read_bytes())

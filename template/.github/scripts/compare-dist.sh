@@ -68,6 +68,7 @@ while IFS= read -r name; do
   if [ "${ours}" = "${theirs}" ]; then
     echo "reproduced ${shown} sha256:${ours}"
   elif [ "${sdist_contents}" = "--sdist-contents" ] && [[ "${name}" == *.tar.gz ]]; then
+    built_members='' rebuilt_members='' # each set through ${side} below
     for side in built rebuilt; do
       if ! listing="$(members "${!side}/${name}" 2>&1)"; then
         # The last line is the reason the archive was refused.
