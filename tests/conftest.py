@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -272,11 +273,12 @@ def action_pins() -> dict[str, str]:
 # the distributions it lists that are not committed are downloaded by name and
 # version into the user's cache, then checked against it.
 COMMITTED = REPO / "tests" / "fixtures"
-CACHE = (
+# What the tests download, kept between runs (never in the repository).
+USER_CACHE = (
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     / "copier-pypi-attested"
-    / "fixtures"
 )
+CACHE = USER_CACHE / "fixtures"
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -478,3 +480,20 @@ class Builds:
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     return Builds(tmp_path_factory.mktemp("builds"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Install Renovate in the background from the start when its tests are
+    selected, so that the first one does not wait for npm (xdist's controller,
+    or the only process, does it; the workers wait on its lock if needed)."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    wanted = REPO / "tests" / "test_update_bot.py"
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == wanted or path in wanted.parents:
+            import renovate  # here, not above: it imports this module
+
+            threading.Thread(target=renovate.install, daemon=True).start()
+            return
