@@ -71,6 +71,12 @@ COMBINATIONS: list[dict[str, str]] = [
 ]
 
 
+def representative(**answers: str) -> dict[str, str]:
+    """The first combination with these answers: slow paths (a build, a
+    rebuild) run on it, and share its build with the per-combination tests."""
+    return dict(next(c for c in COMBINATIONS if answers.items() <= c.items()))
+
+
 def combination_id(answers: Mapping[str, str]) -> str:
     return "-".join(answers[k] for k in sorted(answers))
 

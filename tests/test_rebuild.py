@@ -31,6 +31,7 @@ from conftest import (
     Builds,
     import_script,
     job_run_steps,
+    representative,
     run,
     shared_data,
 )
@@ -249,7 +250,7 @@ def test_file_that_is_not_a_distribution_is_not_rebuilt(
 def test_commit_that_cannot_be_built_as_pinned_is_a_build_error(
     cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
 ) -> None:
-    released = builds(renders({"build_backend": "hatchling"}))
+    released = builds(renders(representative(build_backend="hatchling")))
     source = tmp_path / "source"
     run("git", "clone", "--quiet", released, source)
     constraints = ".github/release-requirements/build-constraints.txt"
@@ -312,7 +313,7 @@ class Released(NamedTuple):
 
 
 def released(builds: Builds, renders: Any, backend: str) -> Released:
-    checkout = builds(renders({"build_backend": backend}))
+    checkout = builds(renders(representative(build_backend=backend)))
     return Released(
         checkout,
         [
