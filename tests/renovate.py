@@ -40,21 +40,23 @@ PATH = os.pathsep.join([str(MODULES / ".bin"), str(NODE_BIN), os.environ["PATH"]
 
 def install() -> str | None:
     """Install Renovate unless it is; why it could not be, or None."""
-    done = FOLDER / ".installed"
     with locked(FOLDER.parent / ".lock"):
-        if done.exists():
+        if FOLDER.exists():
             return None
-        shutil.rmtree(FOLDER, ignore_errors=True)
-        FOLDER.mkdir(parents=True)
-        shutil.copyfile(PACKAGE_JSON, FOLDER / "package.json")
+        # Into a folder of this process, moved in place once complete.
+        partial = FOLDER.with_name(f"{FOLDER.name}.{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        shutil.copyfile(PACKAGE_JSON, partial / "package.json")
         result = subprocess.run(
-            [NODE_BIN / "node", NPM, "install", "--prefix", FOLDER,
+            [NODE_BIN / "node", NPM, "install", "--prefix", partial,
              "--no-package-lock", "--ignore-scripts", "--no-audit", "--no-fund",
              "--loglevel=error", f"--before={CUTOFF}"],
             env={**os.environ, "PATH": PATH},
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if result.returncode != 0:
-            return f"npm could not install Renovate into {FOLDER}:\n{result.stderr}"
-        done.touch()
+            shutil.rmtree(partial, ignore_errors=True)
+            return f"npm could not install Renovate:\n{result.stderr}"
+        partial.rename(FOLDER)
     return None
