@@ -11,21 +11,24 @@ This command makes those files from what the template declares:
   with the backend's `vcs_requires` (hatch-vcs, setuptools-scm);
 
 each resolved with `uv pip compile --generate-hashes --universal` as of
-copier.yml's `resolution_cutoff`. Each file records its inputs in its header,
-so `--check` (and the test suite) tells, offline, when a file is stale.
+copier.yml's `resolution_cutoff`. Each file records its inputs in its header.
+`--check` resolves every file again the same way and compares the whole
+file, each version and each hash, naming the first line that differs.
 The files hold no index address (uv writes none without --emit-index-url).
 
-    uv run python hooks/pin_requirements.py [--check]
+    uv run python hooks/pin_requirements.py [--check [--dir DIR]]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import subprocess
 import sys
 import tomllib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,37 +139,6 @@ def header(pinned: Pinned, cutoff: str) -> str:
     )
 
 
-def recorded(path: Path) -> tuple[tuple[str, ...], str] | None:
-    """The inputs and cutoff a file says it was made from, if it exists."""
-    if not path.is_file():
-        return None
-    inputs: tuple[str, ...] = ()
-    cutoff = ""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith(INPUTS):
-            inputs = tuple(line.removeprefix(INPUTS).split("; "))
-        elif line.startswith(CUTOFF):
-            cutoff = line.removeprefix(CUTOFF)
-    return inputs, cutoff
-
-
-def stale() -> list[str]:
-    """Why each stale file is stale (empty when every file is current)."""
-    files, cutoff = declared()
-    reasons = []
-    for pinned in files:
-        found = recorded(pinned.path)
-        name = pinned.path.name
-        if found is None:
-            reasons.append(f"{name} is missing")
-        elif found != (pinned.inputs, cutoff):
-            reasons.append(
-                f"{name} was made from {'; '.join(found[0])} as of {found[1]}, "
-                f"the template declares {'; '.join(pinned.inputs)} as of {cutoff}"
-            )
-    return reasons
-
-
 def compile_hashes(inputs: Sequence[str], cutoff: str) -> str:
     result = subprocess.run(
         [
@@ -177,6 +149,8 @@ def compile_hashes(inputs: Sequence[str], cutoff: str) -> str:
             "--generate-hashes",
             "--universal",
             "--no-header",
+            # Resolving needs no interpreter of that version: never fetch one.
+            "--no-python-downloads",
             f"--python-version={OLDEST_PYTHON}",
             f"--exclude-newer={cutoff}",
             "-",
@@ -194,15 +168,50 @@ def compile_hashes(inputs: Sequence[str], cutoff: str) -> str:
     return result.stdout.replace("# via -r -", "# via the template")
 
 
-def write_all() -> list[Path]:
+@functools.cache
+def resolved() -> dict[str, str]:
+    """Every file's name and the text it must have, resolved now (in parallel:
+    each resolution waits mostly on the index)."""
     files, cutoff = declared()
+    with ThreadPoolExecutor() as pool:
+        bodies = pool.map(lambda p: compile_hashes(p.inputs, cutoff), files)
+        return {
+            pinned.path.name: header(pinned, cutoff) + body
+            for pinned, body in zip(files, bodies, strict=True)
+        }
+
+
+def mismatches(output: Path = OUTPUT) -> list[str]:
+    """Where each file in `output` differs from what resolving gives now."""
+    found = []
+    for name, expected in resolved().items():
+        path = output / name
+        try:
+            actual = path.read_text(encoding="utf-8")
+        except OSError:
+            found.append(f"{path}: missing")
+            continue
+        want, have = expected.splitlines(), actual.splitlines()
+        for number, (line, wanted) in enumerate(zip(have, want, strict=False), 1):
+            if line != wanted:
+                found.append(
+                    f"{path}:{number}: {line.strip()!r}, expected {wanted.strip()!r}"
+                )
+                break
+        else:
+            if len(have) != len(want):
+                number = min(len(have), len(want)) + 1
+                found.append(
+                    f"{path}:{number}: {len(have)} lines, expected {len(want)}"
+                )
+    return found
+
+
+def write_all() -> list[Path]:
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    for pinned in files:
-        pinned.path.write_text(
-            header(pinned, cutoff) + compile_hashes(pinned.inputs, cutoff),
-            encoding="utf-8",
-        )
-    return [pinned.path for pinned in files]
+    for name, text in resolved().items():
+        (OUTPUT / name).write_text(text, encoding="utf-8")
+    return [OUTPUT / name for name in resolved()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,16 +221,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="only say whether the files match what the template declares",
+        help="resolve again and say whether every file matches, line by line",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=OUTPUT,
+        help="the folder --check reads (default: the template's)",
     )
     options = parser.parse_args(argv)
     try:
         if options.check:
-            reasons = stale()
+            reasons = mismatches(options.dir)
             for reason in reasons:
-                print(f"pin_requirements: stale: {reason}", file=sys.stderr)
-            if reasons:
-                print(f"pin_requirements: run `{COMMAND}`", file=sys.stderr)
+                print(f"pin_requirements: {reason} (fix: `{COMMAND}`)", file=sys.stderr)
             return 1 if reasons else 0
         for path in write_all():
             print(f"pin_requirements: wrote {path.relative_to(ROOT)}")

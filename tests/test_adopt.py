@@ -28,7 +28,7 @@ from conftest import (
     load_toml,
     load_yaml,
     run,
-    shared_or_skip,
+    shared_data,
 )
 
 sys.path.insert(0, str(REPO / "hooks"))
@@ -74,7 +74,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 def existing_package(sdist: str, dst: Path) -> Path:
     """The sdist unpacked into a git repository with one commit."""
-    archive = shared_or_skip(f"fixtures/existing-packages/{sdist}")
+    archive = shared_data(f"fixtures/existing-packages/{sdist}")
     with tarfile.open(archive) as tar:
         tar.extractall(dst.parent / "unpacked", filter="data")
     (top,) = (dst.parent / "unpacked").iterdir()

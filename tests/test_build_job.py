@@ -18,11 +18,14 @@ import pytest
 
 from conftest import (
     BACKENDS,
+    COMBINATIONS,
     RELEASE_TAG,
+    REPO,
     Builds,
     Job,
     Step,
     job_run_steps,
+    representative,
     run,
     tool,
 )
@@ -48,6 +51,14 @@ def step(checkout: Path, name_part: str, job: str = "build") -> Step:
 
 
 GUARD = "this version's sdist and wheels"
+PUBLISH = ".github/workflows/publish.yml"
+
+
+def test_dist_scripts_pass_shellcheck() -> None:
+    scripts = sorted((REPO / "template/.github/scripts").glob("*.sh"))
+    assert scripts
+    linted = run(tool("shellcheck"), *scripts, check=False)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
 def test_build_job_makes_an_sdist_and_a_wheel(project: Path, builds: Builds) -> None:
@@ -65,7 +76,7 @@ def test_distributions_pass_twine_check_strict(project: Path, builds: Builds) ->
 
 
 def rebuild_on_another_runner(
-    builds: Builds, project: Path, tmp_path: Path, tag: str = RELEASE_TAG
+    builds: Builds, project: Path, root: Path, tag: str = RELEASE_TAG
 ) -> Job:
     """The rebuild job's steps on a fresh clone of the released commit, without
     its tags, whose files have other dates than the build job's checkout
@@ -73,13 +84,13 @@ def rebuild_on_another_runner(
     downloads: the build job's dist/ as built/, the rebuild's as rebuilt/
     (uploaded artifacts hold no hidden files)."""
     built = builds.job(project, tag).workdir
-    checkout = tmp_path / "rebuild"
+    checkout = root / "rebuild"
     run("git", "clone", "--quiet", "--no-tags", built, checkout)
     later = time.time() + 86400 * 365
     for path in checkout.rglob("*"):
         if ".git" not in path.parts:
             os.utime(path, (later, later))
-    job = Job(checkout, tmp_path / "temp", tag)
+    job = Job(checkout, root / "temp", tag)
     job.run_all(job_run_steps(checkout / ".github/workflows/publish.yml", "rebuild"))
     hidden = shutil.ignore_patterns(".*")
     shutil.copytree(built / "dist", checkout / "built", ignore=hidden)
@@ -87,15 +98,39 @@ def rebuild_on_another_runner(
     return job
 
 
+class Rebuilds:
+    """The rebuild job of each project on another runner, once; each test
+    gets a copy of its checkout, with the compare job's downloads."""
+
+    def __init__(self, root: Path, builds: Builds) -> None:
+        self.root = root
+        self.builds = builds
+        self._done: dict[Path, Job] = {}
+
+    def __call__(self, project: Path, dst: Path) -> Job:
+        if project not in self._done:
+            root = self.root / project.name
+            self._done[project] = rebuild_on_another_runner(self.builds, project, root)
+        done = self._done[project]
+        job = Job(dst / "rebuild", done.runner_temp, done.ref_name)
+        shutil.copytree(done.workdir, job.workdir, symlinks=True)
+        job.path = list(done.path)
+        return job
+
+
+@pytest.fixture(scope="module")
+def rebuilds(tmp_path_factory: pytest.TempPathFactory, builds: Builds) -> Rebuilds:
+    return Rebuilds(tmp_path_factory.mktemp("rebuilds"), builds)
+
+
 # Whether a file is reproduced depends on the backend alone (the build job is
 # the same for both tools and every trigger): one rebuild per backend.
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_rebuild_on_another_runner_reproduces_every_file(
-    renders: Any, builds: Builds, backend: str, tmp_path: Path
+    renders: Any, rebuilds: Rebuilds, backend: str, tmp_path: Path
 ) -> None:
-    project = renders({"build_backend": backend})
-    job = rebuild_on_another_runner(builds, project, tmp_path)
+    job = rebuilds(renders(representative(build_backend=backend)), tmp_path)
     compare = step(job.workdir, "Compare", job="compare")
     result = job.run(compare)
     assert result.returncode == 0, result.stdout
@@ -124,12 +159,10 @@ def test_rebuild_on_another_runner_reproduces_every_file(
 @pytest.mark.slow
 @pytest.mark.parametrize("what", ["whl", "tar.gz"])
 def test_rebuild_refuses_a_file_the_build_job_changed(
-    renders: Any, builds: Builds, tmp_path: Path, what: str
+    renders: Any, rebuilds: Rebuilds, tmp_path: Path, what: str
 ) -> None:
-    project = renders(
-        {"build_backend": "setuptools" if what == "tar.gz" else "hatchling"}
-    )
-    job = rebuild_on_another_runner(builds, project, tmp_path)
+    backend = "setuptools" if what == "tar.gz" else "hatchling"
+    job = rebuilds(renders(representative(build_backend=backend)), tmp_path)
     (changed,) = (job.workdir / "built").glob(f"*.{what}")
     with (
         zipfile.ZipFile(changed, "a")
@@ -154,11 +187,24 @@ def test_rebuild_refuses_a_file_the_build_job_changed(
     assert job.outputs() == ""
 
 
+def test_build_job_differs_only_by_backend(renders: Any) -> None:
+    """Every tool, trigger and floor runs its backend's build and rebuild
+    steps: the slow paths below run on one combination per backend."""
+    for combination in COMBINATIONS:
+        one = renders(combination)
+        other = renders(representative(build_backend=combination["build_backend"]))
+        for job in ("build", "rebuild", "compare"):
+            assert job_run_steps(one / PUBLISH, job) == job_run_steps(
+                other / PUBLISH, job
+            ), (combination, job)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("tag", ["v0.1.1", "v0.1", "0.1.0rc1", "v0.1.0.post1"])
 def test_version_guard_refuses_a_tag_that_names_another_version(
-    project: Path, builds: Builds, tag: str
+    renders: Any, builds: Builds, backend: str, tag: str
 ) -> None:
-    job = builds.job(project)
+    job = builds.job(renders(representative(build_backend=backend)))
     job.ref_name = tag
     try:
         guard = job.run(step(job.workdir, GUARD))
@@ -203,10 +249,9 @@ def rewrite_sdist(path: Path, attack: str) -> None:
 
 @pytest.mark.slow
 def test_sdist_contents_are_compared_as_an_installer_unpacks_them(
-    renders: Any, builds: Builds, tmp_path: Path
+    renders: Any, rebuilds: Rebuilds, tmp_path: Path
 ) -> None:
-    project = renders({"build_backend": "setuptools"})
-    job = rebuild_on_another_runner(builds, project, tmp_path)
+    job = rebuilds(renders(representative(build_backend="setuptools")), tmp_path)
     (sdist,) = (job.workdir / "built").glob("*.tar.gz")
     original = sdist.read_bytes()
     expected = {

@@ -102,6 +102,10 @@ BAD = [
     ("environment", " pypi", "1 to 255 characters"),
     ("environment", 'py"pi', "1 to 255 characters"),
     ("environment", "x" * 256, "1 to 255 characters"),
+    # One past each limit (the limits themselves are in GOOD).
+    ("distribution_name", "a" * 101, "at most 100 characters"),
+    ("github_owner", "a" * 40, "1 to 39 letters"),
+    ("github_repository", "a" * 39 + "/" + "b" * 101, "owner/name"),
 ]
 
 
@@ -123,6 +127,11 @@ GOOD = [
     ("author_email", "first.last+tag@sub.example.org"),
     ("github_repository", "a-b-c/.github-x_y"),
     ("environment", "release to PyPI"),
+    # Each length limit, exactly.
+    ("distribution_name", "a" * 100),
+    ("environment", "x" * 255),
+    ("github_owner", "a" * 39),
+    ("github_repository", "a" * 39 + "/" + "b" * 100),
 ]
 
 
@@ -130,7 +139,10 @@ GOOD = [
 def test_good_answer_is_accepted(
     template_src: Path, tmp_path: Path, question: str, value: str
 ) -> None:
-    project = render(template_src, tmp_path / "out", {question: value})
+    answers = {question: value}
+    if question == "github_owner":  # the repository must be the owner's
+        answers["github_repository"] = f"{value}/name"
+    project = render(template_src, tmp_path / "out", answers)
     assert load_yaml(project / ".copier-answers.yml")[question] == value
 
 

@@ -31,8 +31,9 @@ from conftest import (
     Builds,
     import_script,
     job_run_steps,
+    representative,
     run,
-    shared_or_skip,
+    shared_data,
 )
 from local_index import FakeIndex
 
@@ -96,7 +97,7 @@ def cli(
 
 @pytest.fixture
 def real_dist(tmp_path: Path) -> Path:
-    fixtures = shared_or_skip("fixtures/attestations")
+    fixtures = shared_data("fixtures/attestations")
     dist = tmp_path / "dist"
     dist.mkdir()
     for name in (REAL_SDIST, REAL_SDIST + ".publish.attestation"):
@@ -136,7 +137,7 @@ def test_verified_file_is_cloned_from_the_certified_commit(
 def test_release_file_is_cloned_from_the_commit_its_provenance_names(
     cli: Callable[..., Outcome], index: FakeIndex, tmp_path: Path
 ) -> None:
-    fixtures = shared_or_skip("fixtures/attestations")
+    fixtures = shared_data("fixtures/attestations")
     index.add(
         REAL_SDIST,
         (fixtures / REAL_SDIST).read_bytes(),
@@ -249,7 +250,7 @@ def test_file_that_is_not_a_distribution_is_not_rebuilt(
 def test_commit_that_cannot_be_built_as_pinned_is_a_build_error(
     cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
 ) -> None:
-    released = builds(renders({"build_backend": "hatchling"}))
+    released = builds(renders(representative(build_backend="hatchling")))
     source = tmp_path / "source"
     run("git", "clone", "--quiet", released, source)
     constraints = ".github/release-requirements/build-constraints.txt"
@@ -312,7 +313,7 @@ class Released(NamedTuple):
 
 
 def released(builds: Builds, renders: Any, backend: str) -> Released:
-    checkout = builds(renders({"build_backend": backend}))
+    checkout = builds(renders(representative(build_backend=backend)))
     return Released(
         checkout,
         [

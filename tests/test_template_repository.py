@@ -119,8 +119,35 @@ def test_release_tag_needs_its_changelog_entry(
     assert check_release(tag, changelog) == (code, message + "\n")
 
 
-def test_every_release_tag_so_far_has_its_entry() -> None:
-    tags = run("git", "tag", "--list", "v*", cwd=REPO, check=False).stdout.split()
+def tags_without_their_entry(repo: Path, tmp_path: Path) -> list[str]:
+    """check_release.py's message for each release tag of `repo` whose own
+    commit's CHANGELOG.md lacks the tag's entry."""
+    failures = []
+    tags = run("git", "tag", "--list", "v*", cwd=repo).stdout.split()
     for tag in tags:
-        code, message = check_release(tag, REPO / "CHANGELOG.md")
-        assert code == 0, message
+        changelog = tmp_path / tag / "CHANGELOG.md"
+        changelog.parent.mkdir(parents=True)
+        changelog.write_text(run("git", "show", f"{tag}:CHANGELOG.md", cwd=repo).stdout)
+        code, message = check_release(tag, changelog)
+        if code != 0:
+            failures.append(message)
+    return failures
+
+
+def test_every_release_tag_so_far_has_its_entry(tmp_path: Path) -> None:
+    assert tags_without_their_entry(REPO, tmp_path / "own") == []
+
+    # The same check in a clone with a release of each kind: one with its entry,
+    # one without.
+    clone = tmp_path / "clone"
+    run("git", "clone", "--quiet", REPO, clone)
+    changelog = clone / "CHANGELOG.md"
+    entry = "## 99.0.0\n\n- A change.\n\n### Upgrading\n\n1. Nothing to do.\n\n"
+    changelog.write_text(changelog.read_text().replace("## Unreleased", entry, 1))
+    run("git", "commit", "--quiet", "--all", "-m", "Release 99.0.0", cwd=clone)
+    run("git", "tag", "v99.0.0", cwd=clone)
+    run("git", "commit", "--quiet", "--allow-empty", "-m", "No entry", cwd=clone)
+    run("git", "tag", "v99.0.1", cwd=clone)
+    assert tags_without_their_entry(clone, tmp_path / "clone-tags") == [
+        "CHANGELOG.md has no '## 99.0.1' section for v99.0.1\n"
+    ]

@@ -35,10 +35,10 @@ from conftest import (
     GIT_IDENTITY,
     LOCAL_UV,
     REPO,
-    SHARED,
     action_pins,
     load_yaml,
     run,
+    shared_data,
     tool,
     working_tree_copy,
 )
@@ -285,9 +285,7 @@ def assert_no_conflicts(project: Path) -> None:
 
 
 def test_previous_pins_match_shared_table() -> None:
-    path = SHARED / "action-pins.toml"
-    if not path.exists():
-        pytest.skip(f"{path} is absent: PREVIOUS_PINS cannot be cross-checked")
+    path = shared_data("action-pins.toml")
     previous = tomllib.loads(path.read_text())["previous"]
     assert {
         name: f"{entry['sha']} # {entry['version']}" for name, entry in previous.items()

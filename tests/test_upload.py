@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import Step, job_run_steps, run_step, shared_or_skip
+from conftest import Step, job_run_steps, run_step, shared_data
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 WHEEL = "rfc8785-0.1.2-py3-none-any.whl"
@@ -182,7 +182,7 @@ def upload_step(project: Path) -> Step:
 def test_uv_publish_uploads_the_attestation_with_the_file(
     renders: Any, index: Index, tmp_path: Path
 ) -> None:
-    fixtures = shared_or_skip("fixtures/attestations")
+    fixtures = shared_data("fixtures/attestations")
     project = renders({"publishing_tool": "uv"})
     dist = tmp_path / "dist"
     dist.mkdir()
@@ -223,7 +223,7 @@ def test_uv_publish_uploads_the_attestation_with_the_file(
 def test_uv_publish_refuses_without_trusted_publishing(
     renders: Any, index: Index, tmp_path: Path
 ) -> None:
-    fixtures = shared_or_skip("fixtures/attestations")
+    fixtures = shared_data("fixtures/attestations")
     project = renders({"publishing_tool": "uv"})
     (tmp_path / "dist").mkdir()
     for name in (SDIST, WHEEL):

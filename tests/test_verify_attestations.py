@@ -29,7 +29,7 @@ from packaging.pylock import Pylock
 from packaging.requirements import Requirement
 from pypi_simple import PYPI_SIMPLE_ENDPOINT
 
-from conftest import REPO, import_script, run, shared_or_skip, tool
+from conftest import REPO, import_script, run, shared_data, tool
 from local_index import JSON_API, FakeIndex, Route
 
 SDIST = "pypi_attestations-0.0.19.tar.gz"
@@ -52,7 +52,7 @@ SIGNED_BY = f"signed by {REAL}, release.yml @ refs/tags/v0.0.19"
 
 @pytest.fixture(scope="module")
 def fixtures() -> Path:
-    return shared_or_skip("fixtures/attestations")
+    return shared_data("fixtures/attestations")
 
 
 @pytest.fixture(scope="module")

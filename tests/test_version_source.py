@@ -73,7 +73,9 @@ def test_pyproject_answer_keeps_a_static_version(renders: Any, backend: str) -> 
     assert pyproject["build-system"]["requires"] == [
         copier_config()["build_requires"]["default"][backend]
     ]
-    assert step(project, "Build the sdist").script == "bash .github/scripts/build-dist.sh"
+    assert (
+        step(project, "Build the sdist").script == "bash .github/scripts/build-dist.sh"
+    )
 
 
 def test_uv_build_cannot_take_the_version_from_the_tag(

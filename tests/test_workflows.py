@@ -7,15 +7,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from conftest import (
-    SHARED,
     action_pins,
     assert_publishing_files_pass_their_checkers,
     copier_config,
     load_toml,
     load_yaml,
+    shared_data,
     supported_pythons,
 )
 
@@ -60,9 +58,7 @@ def test_every_action_is_pinned_to_the_templates_sha(project: Path) -> None:
 
 
 def test_template_pins_match_the_checked_pins() -> None:
-    pins_file = SHARED / "action-pins.toml"
-    if not pins_file.exists():
-        pytest.skip(f"{pins_file} is absent: it sits beside the repository, not in it")
+    pins_file = shared_data("action-pins.toml")
     checked = tomllib.loads(pins_file.read_text())["actions"]
     for name, value in action_pins().items():
         assert value == f"{checked[name]['sha']} # {checked[name]['version']}", name
