@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -1231,6 +1232,94 @@ def test_release_fails_on_a_file_name_listed_twice(
     assert result.line(SDIST) == (
         f"FAIL {SDIST}: the index lists this file name 2 times"
     )
+
+
+SPELLINGS = [
+    ("pypi_attestations-0.0.019.tar.gz", SDIST),
+    ("PyPI_Attestations-0.0.19.tar.gz", SDIST),
+    ("PyPI.Attestations-0.0.19-py3-none-any.whl", WHEEL_0019),
+    ("pypi_attestations-0.0.19.0-py3-none-any.whl", WHEEL_0019),
+]
+SPELLING_IDS = ["version", "case", "wheel-name", "wheel-version"]
+
+
+@pytest.mark.parametrize(("other", "name"), SPELLINGS, ids=SPELLING_IDS)
+def test_release_fails_on_one_distribution_listed_under_two_spellings(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path, other: str, name: str
+) -> None:
+    data = (fixtures / SDIST).read_bytes()
+    provenance = (fixtures / (SDIST + ".provenance")).read_bytes()
+    for listed in (name, other):
+        index.add(listed, data, provenance)
+    result = cli(*release_args(index, "--environment", ""))
+    assert (result.code, result.err) == (1, "")
+    assert result.line(name) == (
+        f"FAIL {name}: the same distribution is also named {other}"
+    )
+    assert result.line(other) == (
+        f"FAIL {other}: the same distribution is also named {name}"
+    )
+    assert not any("/files/" in path for path in index.hits)  # judged by name
+
+
+@pytest.mark.parametrize(("other", "name"), SPELLINGS[:2], ids=SPELLING_IDS[:2])
+def test_dist_fails_on_one_distribution_under_two_spellings(
+    cli: Callable[..., Outcome], dist: Path, fixtures: Path, other: str, name: str
+) -> None:
+    place(
+        dist, (fixtures / SDIST, other), (fixtures / (SDIST + SUFFIX), other + SUFFIX)
+    )
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert (
+        result.line(SDIST)
+        == f"FAIL {SDIST}: the same distribution is also named {other}"
+    )
+    assert (
+        result.line(other)
+        == f"FAIL {other}: the same distribution is also named {SDIST}"
+    )
+
+
+def make_fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (Path.mkdir, "a directory, not a regular file"),
+        (make_fifo, "a FIFO, not a regular file"),
+        (
+            lambda path: path.symlink_to(SDIST),
+            f"a symbolic link (to {SDIST}): not followed",
+        ),
+        (
+            lambda path: path.symlink_to(Path(sys.executable)),
+            f"a symbolic link (to {sys.executable}): not followed",
+        ),
+    ],
+    ids=["directory", "fifo", "link-inside", "link-outside"],
+)
+def test_dist_fails_on_an_entry_that_is_not_a_regular_file(
+    cli: Callable[..., Outcome],
+    dist: Path,
+    make: Callable[[Path], object],
+    reason: str,
+) -> None:
+    make(dist / WHEEL_0019)
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.err) == (1, "")
+    assert result.line(WHEEL_0019) == f"FAIL {WHEEL_0019}: {reason}"
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    # The attestation beside a distribution is checked the same way.
+    (dist / WHEEL_0019).rename(dist / ".moved")
+    attestation = dist / (SDIST + SUFFIX)
+    attestation.rename(dist / ".real")
+    make(attestation)
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(SDIST) == f"FAIL {SDIST}: {SDIST}{SUFFIX}: {reason}"
 
 
 def test_dist_file_name_cannot_become_a_workflow_command(

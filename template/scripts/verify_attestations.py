@@ -80,6 +80,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -318,6 +319,62 @@ def distribution_project(filename: str) -> NormalizedName:
     if filename.endswith(".zip"):
         raise ValueError("a .zip sdist: the index accepts only .tar.gz (PEP 625)")
     raise ValueError("not a distribution: expected a wheel (.whl) or sdist (.tar.gz)")
+
+
+def distribution_key(filename: str) -> tuple[object, ...]:
+    """What a file name says a file is, however it is spelled: the binary
+    distribution format and sdist specs normalize the project name and the
+    version, so `PyPI_Attestations-0.0.019.tar.gz` names the same sdist as
+    `pypi_attestations-0.0.19.tar.gz`. A name that is not a distribution's
+    is its own key."""
+    try:
+        if filename.endswith(".whl"):
+            return ("wheel", *parse_wheel_filename(filename))
+        if filename.endswith(".tar.gz"):
+            return ("sdist", *parse_sdist_filename(filename))
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        pass
+    return ("name", filename)
+
+
+def spelled_twice(names: Sequence[str]) -> dict[str, str]:
+    """(name -> why) for every name that spells the same distribution as
+    another name: each is a second copy of one file, and none is trusted."""
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for name in names:
+        groups.setdefault(distribution_key(name), []).append(name)
+    return {
+        name: "the same distribution is also named "
+        + ", ".join(printable(other) for other in group if other != name)
+        for group in groups.values()
+        if len(set(group)) > 1
+        for name in group
+    }
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """path, opened for reading, if it is a regular file in its directory.
+
+    A symbolic link is never followed (even one that stays in the directory:
+    what is verified is what the upload's glob takes), and a FIFO is opened
+    without blocking, then refused: ValueError saying what the entry is.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        if path.is_symlink():
+            target = printable(str(path.readlink()))
+            raise ValueError(f"a symbolic link (to {target}): not followed") from None
+        raise ValueError(f"cannot be read: {error.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}.get(
+            stat.S_IFMT(mode), "a socket or device"
+        )
+        raise ValueError(f"{kind}, not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 class _AnySigner:
@@ -580,6 +637,21 @@ def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> D
         raise ValueError(f"not {kind} ({first_error(error)})") from None
 
 
+class DocumentTooLarge(ValueError):
+    """A document over MAX_DOCUMENT bytes, left unread."""
+
+
+def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
+    """A document's bytes, read no further than one byte past MAX_DOCUMENT
+    whatever the file system or a Content-Length says."""
+    data = bytearray()
+    while len(data) <= MAX_DOCUMENT and (chunk := read(MAX_DOCUMENT + 1 - len(data))):
+        data += chunk
+    if len(data) > MAX_DOCUMENT:
+        raise DocumentTooLarge(too_large(noun))
+    return bytes(data)
+
+
 def too_large(noun: str) -> str:
     return f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
 
@@ -604,24 +676,29 @@ def check_local_file(
     def fail(reason: str) -> FileResult:
         return FileResult(name, "FAIL", reason)
 
-    try:
-        project = distribution_project(name)
-    except ValueError as error:
-        return fail(str(error))
-    if project != package:
-        return fail(f"belongs to project {project}, not {package}")
     attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
-    if not attestation_path.is_file():
-        return fail(f"no attestation: {attestation_path.name} is missing")
-    if attestation_path.stat().st_size > MAX_DOCUMENT:
-        return fail(too_large("attestation"))
     try:
-        attestation = load_attestation(attestation_path.read_bytes())
+        with open_regular(path) as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+        project = distribution_project(name)
+        if project != package:
+            return fail(f"belongs to project {project}, not {package}")
+        if not attestation_path.is_symlink() and not attestation_path.exists():
+            return fail(f"no attestation: {attestation_path.name} is missing")
+        try:
+            opened = open_regular(attestation_path)
+        except ValueError as error:
+            raise ValueError(f"{attestation_path.name}: {error}") from None
+        with opened:
+            text = read_document(opened.read, "attestation")
+        attestation = load_attestation(text)
     except ValueError as error:
         return fail(str(error))
     # A .publish.attestation is what the index accepts as one: PyPI publish.
     ok, reason = checker.check(
-        attestation, Distribution.from_file(path), AttestationType.PYPI_PUBLISH_V1
+        attestation,
+        Distribution(name=name, digest=digest),
+        AttestationType.PYPI_PUBLISH_V1,
     )
     return FileResult(name, "OK" if ok else "FAIL", reason)
 
@@ -632,15 +709,18 @@ def check_dist_dir(
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory")
     # Hidden files are not uploaded (the workflow globs dist/*) and build tools
-    # leave some there, such as uv's dist/.gitignore.
-    entries = sorted(
-        p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
-    )
+    # leave some there, such as uv's dist/.gitignore. Every other entry is
+    # checked, whatever it is: a directory or link fails, it is never skipped.
+    entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    twice = spelled_twice([p.name for p in entries])
     results: list[FileResult] = []
     for path in entries:
+        if path.name in twice:
+            results.append(FileResult(path.name, "FAIL", twice[path.name]))
+            continue
         if path.name.endswith(ATTESTATION_SUFFIX):
             subject = path.name.removesuffix(ATTESTATION_SUFFIX)
-            if not (directory / subject).is_file():
+            if not os.path.lexists(directory / subject):
                 results.append(
                     FileResult(
                         path.name,
@@ -926,10 +1006,6 @@ def fetch(
     return Fetched(name, path=path, provenance=provenance)
 
 
-class DocumentTooLarge(Exception):
-    """A document over MAX_DOCUMENT bytes, left unread."""
-
-
 def provenance_bytes(
     client: PyPISimple, pkg: DistributionPackage, timeout: float
 ) -> bytes:
@@ -946,14 +1022,11 @@ def provenance_bytes(
         if response.status_code == 404:
             raise NoProvenanceError(pkg.filename, pkg.provenance_url)
         response.raise_for_status()
-        # Whatever Content-Length says, the bytes (decompressed) are counted
-        # as they come.
-        data = bytearray()
-        for chunk in response.iter_content(64 * 1024):
-            data += chunk
-            if len(data) > MAX_DOCUMENT:
-                raise DocumentTooLarge
-    return bytes(data)
+        # The bytes are counted decompressed, as they come.
+        return read_document(
+            lambda size: response.raw.read(size, decode_content=True),
+            "the provenance",
+        )
 
 
 def check_publisher(publisher: object, identity: Identity) -> str | None:
@@ -1051,8 +1124,11 @@ def screen_listing(
     wanted: list[DistributionPackage] = []
     refused: dict[str, str] = {}
     times = Counter(pkg.filename for pkg in listed)
+    twice = spelled_twice(list(times))
     for pkg in listed:
-        problem = listed_problem(pkg.filename, package, version, times[pkg.filename])
+        problem = twice.get(pkg.filename) or listed_problem(
+            pkg.filename, package, version, times[pkg.filename]
+        )
         problem = problem or insecure_url(pkg, options.allow_local)
         if problem is None:
             wanted.append(pkg)
