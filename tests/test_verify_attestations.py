@@ -10,6 +10,7 @@ served by the test on 127.0.0.1.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -1435,3 +1436,119 @@ def test_a_redirect_away_from_https_is_not_followed(verify: ModuleType) -> None:
     assert str(refused.value) == (
         "the project page was redirected to http://files.example/a.whl: not https"
     )
+
+
+# --- Every bound at its edge and one past ------------------------------------------
+
+
+class Tripwire:
+    """A stream of `size` bytes that fails the test once more than `allowed`
+    bytes were read from it: what reading that stops at the bound never does."""
+
+    def __init__(self, size: float, allowed: int) -> None:
+        self.left, self.allowed = size, allowed
+
+    def read(self, n: int = -1) -> bytes:
+        got = int(min(self.left if n < 0 else n, self.left))
+        assert got <= self.allowed, f"read {got} more bytes, {self.allowed} allowed"
+        self.allowed -= got
+        self.left -= got
+        return b"x" * got
+
+
+def test_document_reading_stops_one_byte_past_the_bound(
+    verify: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "MAX_DOCUMENT", 1000)
+    assert verify.read_document(Tripwire(1000, 1001).read, "it") == b"x" * 1000
+    for size in (1001, float("inf")):  # one past, and a stream without end
+        with pytest.raises(verify.DocumentTooLarge, match="larger than 1,000 bytes"):
+            verify.read_document(Tripwire(size, 1001).read, "it")
+
+
+def test_sdist_unpacking_stops_one_byte_past_the_bound(verify: ModuleType) -> None:
+    at = io.BufferedReader(verify.Bounded(Tripwire(1000, 1001), 1000))
+    assert len(at.read()) == 1000
+    for size in (1001, float("inf")):  # one past, and a stream without end
+        past = io.BufferedReader(verify.Bounded(Tripwire(size, 1001), 1000))
+        with pytest.raises(ValueError, match="unpacks to more than"):
+            past.read()
+
+
+@pytest.mark.parametrize("past", [0, 1], ids=["at-the-bound", "one-past"])
+def test_attestation_and_provenance_at_the_document_bound(
+    cli: Callable[..., Outcome],
+    verify: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    dist: Path,
+    published: FakeIndex,
+    fixtures: Path,
+    past: int,
+) -> None:
+    too_large = "is larger than {:,} bytes: refused unread"
+    size = (fixtures / (SDIST + SUFFIX)).stat().st_size
+    monkeypatch.setattr(verify, "MAX_DOCUMENT", size - past)
+    line = cli("dist", dist, *ARGS).line(SDIST)
+    assert line.endswith(too_large.format(size - 1)) == bool(past), line
+    size = (fixtures / (SDIST + ".provenance")).stat().st_size
+    monkeypatch.setattr(verify, "MAX_DOCUMENT", size - past)
+    line = cli(*release_args(published, "--environment", "")).line(SDIST)
+    assert line.endswith(too_large.format(size - 1)) == bool(past), line
+
+
+@pytest.mark.parametrize(
+    ("flag", "edge", "past"),
+    [
+        ("--repository", f"{'o' * 39}/x", f"{'o' * 40}/x"),
+        ("--repository", f"o/{'r' * 100}", f"o/{'r' * 101}"),
+        ("--repository-id", "9" * 20, "9" * 21),
+        ("--commit", "a" * 40, "a" * 41),
+        ("--commit", "a" * 64, "a" * 65),
+        ("--retries", "2", "3"),
+        ("--retries", "0", "-1"),
+        ("--jobs", "1", "0"),
+        ("--timeout", "0.001", "0"),
+    ],
+    ids=[
+        "owner",
+        "name",
+        "repository-id",
+        "sha1",
+        "sha256",
+        "retries",
+        "no-retries",
+        "jobs",
+        "timeout",
+    ],
+)
+def test_every_argument_bound_at_its_edge_and_one_past(
+    verify: ModuleType, script: Path, flag: str, edge: str, past: str
+) -> None:
+    def accepted(value: str) -> bool:
+        argv = ["release", "1.0", f"{flag}={value}"]
+        argv += ["--pyproject", str(script.parent.parent / "pyproject.toml")]
+        try:
+            args = verify.parser().parse_args(argv)
+            verify.identity_from(args)
+            verify.source_from(args)
+        except (SystemExit, verify.UsageError):
+            return False
+        return True
+
+    assert (accepted(edge), accepted(past)) == (True, False)
+
+
+def test_failed_wins_over_could_not_check_in_one_run(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    # 1 is evidence against a file; 2 asks to try again, which cannot undo it.
+    published.routes[f"/files/{SDIST}"].status = 500
+    args = release_args(published, "--environment", "", "--retries", "0")
+    assert cli(*args).code == 2  # "could not check" alone
+    published.add("evil.bin", b"x", None)
+    result = cli(*args)
+    assert result.line(SDIST).startswith(f"ERROR {SDIST}: HTTP 500")
+    assert result.line("evil.bin").startswith("FAIL evil.bin: ")
+    assert result.code == 1
+    assert "2 files: 0 verified, 1 failed, 1 not checked" in result.out
+    assert json.loads(cli(*args, "--json").out)["exit_code"] == 1
