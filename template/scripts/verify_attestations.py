@@ -57,16 +57,18 @@ project made from the template.
 Everything read is untrusted and answered in this script's words, one line
 per file: attestations and provenance over 1 MiB are refused unread, deep
 nesting is refused by the parser, a name the index lists for the version that
-is not this project's wheel or sdist of it (or is listed twice) fails the
-release, every URL and redirect must be https (--insecure-local-index admits
-a plain-http index on this machine, for tests), and control characters in
-names are printed escaped, so that no name can become a GitHub Actions
-workflow command.
+is not this project's wheel or sdist of it (or names one twice, however
+spelled) fails the release, a local entry that is not a regular file (a
+directory, a FIFO, a link, which is never followed) fails, every URL and
+redirect must be https (--insecure-local-index admits a plain-http index on
+this machine, for tests), and control characters in names are printed
+escaped, so that no name can become a GitHub Actions workflow command.
 
 Exit status: 0 every file verified, 1 a file failed or lacks an attestation
 (or a --pylock file names another identity; for `rebuild`, a file differs),
 2 a usage, network or index error (the index may not list a new release yet:
-try again), or for `rebuild` a clone or build error.
+try again), or for `rebuild` a clone or build error. When both happen in one
+run, 1 wins: retrying cannot undo evidence against a file.
 """
 
 from __future__ import annotations
@@ -137,14 +139,57 @@ OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
 OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
+CLAIMS = frozenset(
+    {
+        OID_ISSUER,
+        OID_SOURCE_REPOSITORY_URI,
+        OID_SOURCE_REPOSITORY_DIGEST,
+        OID_SOURCE_REPOSITORY_REF,
+        OID_SOURCE_REPOSITORY_IDENTIFIER,
+        OID_BUILD_CONFIG_URI,
+    }
+)
 
 # An attestation is about 10 kB and a provenance object holds a few: anything
 # larger is refused unread, so a hostile index or file cannot make the parser
 # chew on it.
 MAX_DOCUMENT = 1024 * 1024
+# What a published archive may unpack to before it is refused unread further:
+# the comparison reads every member, and a hostile file is small.
+MAX_UNPACKED = 1024 * 1024 * 1024
+MAX_MEMBERS = 100_000
 TAG_PREFIX = "refs/tags/"
+NO_ATTESTATION = "no attestation: "
 
-Status = Literal["OK", "FAIL", "ERROR"]
+# What each mode says of a file: the first status is success; the failed ones
+# are evidence against the file (exit status 1), the errors are "could not
+# check" (2).
+Status = Literal["OK", "FAIL", "ERROR", "reproduced", "differs", "unverified", "error"]
+FAILED = frozenset({"FAIL", "differs", "unverified"})
+ERRORS = frozenset({"ERROR", "error"})
+SUMMARY: dict[str, dict[str, str]] = {
+    "verify": {
+        "OK": "verified",
+        "FAIL": "failed",
+        "ERROR": "not checked (network or index error)",
+    },
+    "rebuild": {
+        "reproduced": "reproduced",
+        "differs": "differ",
+        "unverified": "not verified",
+        "error": "not rebuilt (fetch or build error)",
+    },
+}
+# The keys every file of a rebuild report has in JSON.
+REBUILD_DETAILS = (
+    "repository",
+    "commit",
+    "sha256",
+    "rebuilt_sha256",
+    "member",  # the first member of the archive that differs
+    "contents_match",  # every member has the same contents
+    "attested",  # False: rebuilt from --commit, unsigned
+)
 T = TypeVar("T")
 
 
@@ -154,6 +199,10 @@ class UsageError(Exception):
 
 class IndexUnavailable(Exception):
     """The index or the network did not answer usefully (exit status 2)."""
+
+
+class DocumentTooLarge(ValueError):
+    """A document over MAX_DOCUMENT bytes, left unread."""
 
 
 @dataclass(frozen=True)
@@ -173,18 +222,9 @@ class Identity:
         # and compares them lowercased; None is "no environment".
         return self.environment.casefold() == (other or "").casefold()
 
-    def as_publisher(self) -> GitHubPublisher:
-        # The environment is not passed: the library's GitHub policy only
-        # checks the repository and the workflow, and a certificate could not
-        # prove the environment anyway (see the module docstring).
-        return GitHubPublisher(repository=self.repository, workflow=self.workflow)
-
     def pylock_entry(self) -> dict[str, str]:
-        entry = {
-            "kind": "GitHub",
-            "repository": self.repository,
-            "workflow": self.workflow,
-        }
+        entry = {"kind": "GitHub", "repository": self.repository}
+        entry["workflow"] = self.workflow
         if self.environment:
             entry["environment"] = self.environment
         return entry
@@ -215,13 +255,6 @@ class Source:
 
     def ref(self, version: Version | str) -> str:
         return TAG_PREFIX + self.tag.replace("{version}", str(version))
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {
-            "tag": self.tag,
-            "commit": self.commit,
-            "repository_id": self.repository_id,
-        }
 
 
 def check_source(
@@ -255,12 +288,21 @@ def check_source(
 
 @dataclass(frozen=True)
 class FileResult:
-    """The verdict on one file: OK, FAIL (evidence against it) or ERROR (the
-    network or index did not let us decide)."""
+    """The verdict on one file. `dist` and `release`: OK, FAIL (evidence
+    against it) or ERROR (the network or index did not let us decide).
+    `rebuild`: reproduced or differs once rebuilt; unverified (its
+    attestation does not let us trust where it says it came from) or error
+    (the rebuild could not be made), with REBUILD_DETAILS."""
 
     file: str
     status: Status
     reason: str
+    details: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    def as_dict(self, rebuild: bool) -> dict[str, object]:
+        keys = dict.fromkeys(REBUILD_DETAILS) if rebuild else {}
+        mine = {"file": self.file, "status": self.status, "reason": self.reason}
+        return mine | keys | dict(self.details)
 
 
 @dataclass(frozen=True)
@@ -272,48 +314,45 @@ class PylockResult:
 
 @dataclass
 class Report:
-    mode: Literal["dist", "release"]
+    mode: Literal["dist", "release", "rebuild"]
     package: str
     identity: Identity
     sigstore: Literal["production", "staging"]
-    environment_checked: bool
     offline: bool
+    source: Source
+    origin: str  # DIR, or "the index"
     version: str | None = None
     files: list[FileResult] = field(default_factory=list)
     pylock: PylockResult | None = None
-    source: Source = field(default_factory=Source)
 
     @property
     def exit_code(self) -> int:
-        return exit_status(
-            any(f.status == "FAIL" for f in self.files),
-            self.pylock,
-            any(f.status == "ERROR" for f in self.files),
-        )
-
-
-def exit_status(failed: bool, pylock: PylockResult | None, errored: bool) -> int:
-    """1 for evidence against a file or a lock naming another identity, which
-    wins over 2, "could not check": retrying (what 2 asks for) would not
-    change a failed signature; else 0."""
-    if failed or (pylock is not None and pylock.status == "mismatch"):
-        return 1
-    return 2 if errored else 0
+        if any(f.status in FAILED for f in self.files) or (
+            self.pylock is not None and self.pylock.status == "mismatch"
+        ):
+            return 1
+        return 2 if any(f.status in ERRORS for f in self.files) else 0
 
 
 # --- Checks: names and attestations --------------------------------------------
 
 
-def distribution_project(filename: str) -> NormalizedName:
-    """The project a wheel or sdist file name belongs to.
+def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ...]]:
+    """(project, version, what the name says the file is) of a wheel or sdist.
 
-    Raises ValueError saying why, for a name that is not a distribution.
+    The last is the same however the name is spelled: the binary
+    distribution format and sdist specs normalize the project and the
+    version, so `PyPI_Attestations-0.0.019.tar.gz` names the same sdist as
+    `pypi_attestations-0.0.19.tar.gz`. Raises ValueError saying why, for a
+    name that is not a distribution.
     """
     try:
         if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[0]
+            name, version, build, tags = parse_wheel_filename(filename)
+            return name, version, (name, version, build, tags)
         if filename.endswith(".tar.gz"):
-            return parse_sdist_filename(filename)[0]
+            name, version = parse_sdist_filename(filename)
+            return name, version, (name, version)
     except (InvalidWheelFilename, InvalidSdistFilename) as error:
         raise ValueError(f"not a valid distribution file name: {error}") from None
     if filename.endswith(".zip"):
@@ -321,28 +360,24 @@ def distribution_project(filename: str) -> NormalizedName:
     raise ValueError("not a distribution: expected a wheel (.whl) or sdist (.tar.gz)")
 
 
-def distribution_key(filename: str) -> tuple[object, ...]:
-    """What a file name says a file is, however it is spelled: the binary
-    distribution format and sdist specs normalize the project name and the
-    version, so `PyPI_Attestations-0.0.019.tar.gz` names the same sdist as
-    `pypi_attestations-0.0.19.tar.gz`. A name that is not a distribution's
-    is its own key."""
+def parsed_version(filename: str) -> str | None:
+    """The version a wheel or sdist name claims, however odd the rest is."""
     try:
-        if filename.endswith(".whl"):
-            return ("wheel", *parse_wheel_filename(filename))
-        if filename.endswith(".tar.gz"):
-            return ("sdist", *parse_sdist_filename(filename))
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        pass
-    return ("name", filename)
+        return str(parse_name(filename)[1])
+    except ValueError:
+        return None
 
 
 def spelled_twice(names: Sequence[str]) -> dict[str, str]:
     """(name -> why) for every name that spells the same distribution as
     another name: each is a second copy of one file, and none is trusted."""
-    groups: dict[tuple[object, ...], list[str]] = {}
+    groups: dict[object, list[str]] = {}
     for name in names:
-        groups.setdefault(distribution_key(name), []).append(name)
+        try:
+            key: object = parse_name(name)[2]
+        except ValueError:
+            key = name
+        groups.setdefault(key, []).append(name)
     return {
         name: "the same distribution is also named "
         + ", ".join(printable(other) for other in group if other != name)
@@ -350,31 +385,6 @@ def spelled_twice(names: Sequence[str]) -> dict[str, str]:
         if len(set(group)) > 1
         for name in group
     }
-
-
-def open_regular(path: Path) -> io.BufferedReader:
-    """path, opened for reading, if it is a regular file in its directory.
-
-    A symbolic link is never followed (even one that stays in the directory:
-    what is verified is what the upload's glob takes), and a FIFO is opened
-    without blocking, then refused: ValueError saying what the entry is.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
-    except OSError as error:
-        if path.is_symlink():
-            target = printable(str(path.readlink()))
-            raise ValueError(f"a symbolic link (to {target}): not followed") from None
-        raise ValueError(f"cannot be read: {error.strerror}") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(fd)
-        kind = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}.get(
-            stat.S_IFMT(mode), "a socket or device"
-        )
-        raise ValueError(f"{kind}, not a regular file")
-    return os.fdopen(fd, "rb")
 
 
 class _AnySigner:
@@ -403,12 +413,10 @@ class AttestationChecker:
         self.staging = staging
         self.offline = offline
         self.source = source or Source()
-        self._publisher = identity.as_publisher()
+        self.instance: Literal["production", "staging"] = (
+            "staging" if staging else "production"
+        )
         self._prepared = False
-
-    @property
-    def instance(self) -> Literal["production", "staging"]:
-        return "staging" if self.staging else "production"
 
     def prepare(self) -> None:
         """Bring Sigstore's trust root up to date, once per process.
@@ -417,8 +425,8 @@ class AttestationChecker:
         Sigstore's TUF repository on every call. Refreshing once here updates
         the local TUF cache; every verification then reads that cache
         (offline=True). With --offline nothing is fetched: the cache, or the
-        trust root bundled with sigstore, is used as it is. This also runs
-        before any thread starts, so the cache is never written concurrently.
+        trust root bundled with sigstore, is used as it is. Verification runs
+        in one thread only, so the cache is never written concurrently.
         """
         if self._prepared:
             return
@@ -459,7 +467,8 @@ class AttestationChecker:
         if predicate_type is not None and signed_type != predicate_type:
             wanted = short_type(predicate_type)
             return False, f"a {short_type(signed_type)}, not a {wanted}"
-        if problem := check_source(claims, self.source, distribution_version(dist)):
+        version = parse_name(dist.name)[1]  # the library checked the name
+        if problem := check_source(claims, self.source, version):
             return False, problem
         return True, f"signed by {signer(claims)} ({short_type(signed_type)})"
 
@@ -469,13 +478,14 @@ class AttestationChecker:
         GitHub owner and repository names are case-insensitive, but the
         library compares the certificate's repository exactly: a certificate
         whose repository differs only in case is verified against its own
-        spelling, so the signature check still binds every other letter.
+        spelling, so the signature check still binds every other letter. The
+        environment is not passed: the library's GitHub policy only checks the
+        repository and the workflow, and a certificate could not prove the
+        environment anyway (see the module docstring).
         """
         claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-        if claimed == self.identity.repository or not self.identity.same_repository(
-            claimed
-        ):
-            return self._publisher
+        if not self.identity.same_repository(claimed):
+            claimed = self.identity.repository
         return GitHubPublisher(repository=claimed, workflow=self.identity.workflow)
 
     def _explain(
@@ -496,38 +506,21 @@ class AttestationChecker:
                 return f"the attestation is for another file ({message})"
             return f"signature does not verify on Sigstore {self.instance}: {message}"
         # A valid signature for this very file, by another identity.
-        return self._wrong_signer(attestation) or f"signer rejected: {message}"
-
-    def _wrong_signer(self, attestation: Attestation) -> str | None:
         claims = certificate_claims(attestation)
         issuer = claims.get(OID_ISSUER, "")
         if issuer != GITHUB_ACTIONS_ISSUER:
             return f"not signed by GitHub Actions (certificate issuer: {issuer})"
         repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
         if not self.identity.same_repository(repository):
-            return (
-                f"signed by repository {repository}, "
-                f"expected {self.identity.repository}"
-            )
+            expected = self.identity.repository
+            return f"signed by repository {repository}, expected {expected}"
         workflow, _, ref = workflow_of(claims, repository)
         if workflow != self.identity.workflow:
             return (
                 f"signed by workflow {workflow or '?'} @ {ref}, "
                 f"expected {self.identity.workflow}"
             )
-        return None
-
-
-CLAIMS = frozenset(
-    {
-        OID_ISSUER,
-        OID_SOURCE_REPOSITORY_URI,
-        OID_SOURCE_REPOSITORY_DIGEST,
-        OID_SOURCE_REPOSITORY_REF,
-        OID_SOURCE_REPOSITORY_IDENTIFIER,
-        OID_BUILD_CONFIG_URI,
-    }
-)
+        return f"signer rejected: {message}"
 
 
 def certificate_claims(attestation: Attestation) -> dict[str, str]:
@@ -584,14 +577,6 @@ def signer(claims: Mapping[str, str]) -> str:
     return f"{repository}, {workflow} @ {ref}"
 
 
-def distribution_version(dist: Distribution) -> Version:
-    """The version in a distribution's file name (the library checked the
-    name when it made the Distribution)."""
-    if dist.name.endswith(".whl"):
-        return parse_wheel_filename(dist.name)[1]
-    return parse_sdist_filename(dist.name)[1]
-
-
 def workflow_of(claims: Mapping[str, str], repository: str) -> tuple[str, str, str]:
     """(workflow file, "@", ref) from the certificate's Build Config URI."""
     uri = claims.get(OID_BUILD_CONFIG_URI, "")
@@ -621,24 +606,22 @@ def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> D
     """Parse untrusted JSON into a model; ValueError with a one-line reason.
 
     pydantic's parser bounds the nesting (json.loads would raise
-    RecursionError on 20,000 nested lists), and the size is bounded first.
+    RecursionError on 20,000 nested lists); read_document bounds the size.
     """
-    if len(text) > MAX_DOCUMENT:
-        raise ValueError(too_large(noun))
     try:
         return model.model_validate_json(text)
     except ValidationError as error:
-        problem = error.errors()[0] if error.errors() else None
-        if problem is not None and problem["type"] == "json_invalid":
-            message = problem["msg"]
+        problems = error.errors()
+        if problems and problems[0]["type"] == "json_invalid":
+            message = problems[0]["msg"]
             if "recursion limit" in message:
                 message = "nested too deeply: " + message
             raise ValueError(f"{noun} is not valid JSON ({message})") from None
-        raise ValueError(f"not {kind} ({first_error(error)})") from None
-
-
-class DocumentTooLarge(ValueError):
-    """A document over MAX_DOCUMENT bytes, left unread."""
+        if not problems:
+            raise ValueError(f"not {kind} ({error})") from None
+        where = ".".join(str(part) for part in problems[0]["loc"]) or "document"
+        more = f", and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise ValueError(f"not {kind} ({where}: {problems[0]['msg']}{more})") from None
 
 
 def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
@@ -648,52 +631,65 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
     while len(data) <= MAX_DOCUMENT and (chunk := read(MAX_DOCUMENT + 1 - len(data))):
         data += chunk
     if len(data) > MAX_DOCUMENT:
-        raise DocumentTooLarge(too_large(noun))
+        raise DocumentTooLarge(
+            f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
+        )
     return bytes(data)
 
 
-def too_large(noun: str) -> str:
-    return f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
-
-
-def first_error(error: ValidationError) -> str:
-    problems = error.errors()
-    if not problems:
-        return str(error)
-    where = ".".join(str(part) for part in problems[0]["loc"]) or "document"
-    more = f", and {len(problems) - 1} more" if len(problems) > 1 else ""
-    return f"{where}: {problems[0]['msg']}{more}"
-
-
 # --- Mode dist: local files ----------------------------------------------------
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """path, opened for reading, if it is a regular file in its directory.
+
+    A symbolic link is never followed (even one that stays in the directory:
+    what is verified is what the upload's glob takes), and a FIFO is opened
+    without blocking, then refused: ValueError saying what the entry is.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        if path.is_symlink():
+            target = printable(str(path.readlink()))
+            raise ValueError(f"a symbolic link (to {target}): not followed") from None
+        raise ValueError(f"cannot be read: {error.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}.get(
+            stat.S_IFMT(mode), "a socket or device"
+        )
+        raise ValueError(f"{kind}, not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def sha256_of(path: Path) -> str:
+    with open_regular(path) as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def check_local_file(
     path: Path, package: NormalizedName, checker: AttestationChecker
 ) -> FileResult:
     name = path.name
-
-    def fail(reason: str) -> FileResult:
-        return FileResult(name, "FAIL", reason)
-
     attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
     try:
-        with open_regular(path) as file:
-            digest = hashlib.file_digest(file, "sha256").hexdigest()
-        project = distribution_project(name)
+        digest = sha256_of(path)
+        project = parse_name(name)[0]
         if project != package:
-            return fail(f"belongs to project {project}, not {package}")
-        if not attestation_path.is_symlink() and not attestation_path.exists():
-            return fail(f"no attestation: {attestation_path.name} is missing")
+            raise ValueError(f"belongs to project {project}, not {package}")
+        if not os.path.lexists(attestation_path):
+            raise ValueError(f"{NO_ATTESTATION}{attestation_path.name} is missing")
         try:
             opened = open_regular(attestation_path)
         except ValueError as error:
             raise ValueError(f"{attestation_path.name}: {error}") from None
         with opened:
-            text = read_document(opened.read, "attestation")
-        attestation = load_attestation(text)
+            attestation = load_attestation(read_document(opened.read, "attestation"))
     except ValueError as error:
-        return fail(str(error))
+        return FileResult(name, "FAIL", str(error))
     # A .publish.attestation is what the index accepts as one: PyPI publish.
     ok, reason = checker.check(
         attestation,
@@ -715,21 +711,14 @@ def check_dist_dir(
     twice = spelled_twice([p.name for p in entries])
     results: list[FileResult] = []
     for path in entries:
+        subject = path.name.removesuffix(ATTESTATION_SUFFIX)
         if path.name in twice:
             results.append(FileResult(path.name, "FAIL", twice[path.name]))
-            continue
-        if path.name.endswith(ATTESTATION_SUFFIX):
-            subject = path.name.removesuffix(ATTESTATION_SUFFIX)
-            if not os.path.lexists(directory / subject):
-                results.append(
-                    FileResult(
-                        path.name,
-                        "FAIL",
-                        f"attestation for {subject}, which is not here",
-                    )
-                )
-            continue
-        results.append(check_local_file(path, package, checker))
+        elif subject == path.name:
+            results.append(check_local_file(path, package, checker))
+        elif not os.path.lexists(directory / subject):
+            reason = f"attestation for {subject}, which is not here"
+            results.append(FileResult(path.name, "FAIL", reason))
     if not results:
         raise UsageError(f"{directory} holds no distributions to verify")
     return results
@@ -742,6 +731,10 @@ def check_dist_dir(
 # Waits between attempts at one request, in seconds; its length is the number
 # of retries.
 RETRY_DELAYS = (1.0, 3.0)
+
+
+class InsecureRedirect(requests.RequestException):
+    """A redirect to a URL url_problem refuses; never followed."""
 
 
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
@@ -767,40 +760,7 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
             problem = f"network error for {what}: {type(error).__name__}"
         if attempt < len(retries):
             time.sleep(retries[attempt])
-    attempts = len(retries) + 1
-    raise IndexUnavailable(f"{problem} ({plural(attempts, 'attempt')})")
-
-
-def same_version(candidate: str | None, version: Version) -> bool:
-    if candidate is None:
-        return False
-    try:
-        return Version(candidate) == version
-    except InvalidVersion:
-        return False
-
-
-@dataclass(frozen=True)
-class IndexOptions:
-    index_url: str
-    timeout: float
-    retries: Sequence[float]
-    jobs: int
-    allow_local: bool = False  # http:// on this machine, for tests
-
-    def client(self) -> PyPISimple:
-        from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
-
-        # PEP 691 JSON only: the HTML API has no provenance links.
-        return PyPISimple(
-            endpoint=self.index_url,
-            accept=ACCEPT_JSON_ONLY,
-            session=HttpsOnlySession(self.allow_local),
-        )
-
-
-class InsecureRedirect(requests.RequestException):
-    """A redirect to a URL url_problem refuses; never followed."""
+    raise IndexUnavailable(f"{problem} ({plural(len(retries) + 1, 'attempt')})")
 
 
 class HttpsOnlySession(requests.Session):
@@ -823,6 +783,49 @@ class HttpsOnlySession(requests.Session):
             if problem := url_problem(absolute, self.allow_local):
                 raise InsecureRedirect(f"redirected to {absolute}: {problem}")
         return target
+
+
+def url_problem(url: str, allow_local: bool) -> str | None:
+    """Why an index, file or provenance URL is not one to fetch, if it is not.
+
+    Only https is trusted to bring the index's own words; a plain-http index
+    on this machine is accepted behind --insecure-local-index, for tests.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme != "http" or parts.hostname not in {
+        "127.0.0.1",
+        "::1",
+        "localhost",
+    }:
+        return "not https"
+    return (
+        None
+        if allow_local
+        else "plain http (--insecure-local-index accepts it, for tests)"
+    )
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    index_url: str
+    timeout: float
+    retries: Sequence[float]
+    jobs: int
+    allow_local: bool = False  # http:// on this machine, for tests
+
+    def client(self) -> PyPISimple:
+        from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
+
+        # PEP 691 JSON only: the HTML API has no provenance links.
+        return PyPISimple(
+            endpoint=self.index_url,
+            accept=ACCEPT_JSON_ONLY,
+            session=HttpsOnlySession(self.allow_local),
+        )
 
 
 def release_files(
@@ -852,14 +855,21 @@ def release_files(
                 f"the index's page for {package} is nested too deeply to be a "
                 "PEP 691 JSON page"
             ) from None
+
+    def this_version(candidate: str | None) -> bool:
+        try:
+            return candidate is not None and Version(candidate) == version
+        except InvalidVersion:
+            return False
+
     # A name no version can be read from may be meant for this one: it is
     # listed (and rejected) rather than skipped.
     files = [
         p
         for p in page.packages
         if p.version is None
-        or same_version(p.version, version)
-        or same_version(lax_version(p.filename), version)
+        or this_version(p.version)
+        or this_version(parsed_version(p.filename))
     ]
     if not files:
         raise IndexUnavailable(
@@ -868,96 +878,60 @@ def release_files(
     return files
 
 
-def lax_version(filename: str) -> str | None:
-    """The version a wheel or sdist name claims, however odd the rest is."""
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-
-
 def listed_problem(
-    filename: str, package: NormalizedName, version: Version, times: int
+    pkg: DistributionPackage,
+    package: NormalizedName,
+    version: Version,
+    times: int,
+    allow_local: bool,
 ) -> str | None:
     """Why a file the index lists for this release cannot be one of its
     distributions, if it cannot: every such file fails the release."""
+    filename = pkg.filename
     if times > 1:
         return f"the index lists this file name {times} times"
-    if not safe_filename(filename):
+    # A bare, printable file name: no directory part, nothing hidden.
+    if (
+        not filename.isprintable()
+        or filename.startswith(".")
+        or "/" in filename
+        or "\\" in filename
+    ):
         return (
             "not a file name: it holds a path separator, a control character "
             "or starts with a dot"
         )
     try:
-        project = distribution_project(filename)
+        project, _, _ = parse_name(filename)
     except ValueError as error:
         return str(error)
     if project != package:
         return f"belongs to project {project}"
-    if lax_version(filename) != str(version):
-        return f"a file of version {lax_version(filename)}, listed for {version}"
-    return None
-
-
-def url_problem(url: str, allow_local: bool) -> str | None:
-    """Why an index, file or provenance URL is not one to fetch, if it is not.
-
-    Only https is trusted to bring the index's own words; a plain-http index
-    on this machine is accepted behind --insecure-local-index, for tests.
-    """
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    local = parts.hostname in {"127.0.0.1", "::1", "localhost"}
-    if parts.scheme == "http" and local and allow_local:
-        return None
-    if parts.scheme == "http" and local:
-        return "plain http (--insecure-local-index accepts it, for tests)"
-    return "not https"
-
-
-def insecure_url(pkg: DistributionPackage, allow_local: bool) -> str | None:
+    if parsed_version(filename) != str(version):
+        return f"a file of version {parsed_version(filename)}, listed for {version}"
     for url in (pkg.url, pkg.provenance_url):
         if url is not None and (problem := url_problem(url, allow_local)):
             return f"the index serves it from {url}: {problem}"
     return None
 
 
-def safe_filename(name: str) -> bool:
-    """A bare, printable file name: no directory part, nothing hidden."""
-    return (
-        bool(name)
-        and name.isprintable()
-        and not name.startswith(".")
-        and "/" not in name
-        and "\\" not in name
-    )
-
-
 @dataclass(frozen=True)
 class Fetched:
-    """A file downloaded next to its provenance, or the verdict already made."""
+    """A file downloaded next to its provenance (None: downloaded unsigned
+    for rebuild --commit)."""
 
     name: str
-    path: Path | None = None
-    provenance: Provenance | None = None
-    verdict: FileResult | None = None
+    path: Path
+    provenance: Provenance | None
+    sha256: str
 
 
 def fetch(
-    pkg: DistributionPackage,
-    path: Path,
-    options: IndexOptions,
-    *,
-    unsigned: bool = False,
-) -> Fetched:
+    pkg: DistributionPackage, path: Path, options: IndexOptions, unsigned: bool
+) -> Fetched | FileResult:
     """Download one file to path (digest checked) and fetch its provenance;
     with `unsigned`, a file the index lists no provenance for is downloaded
-    alone (rebuild --commit).
+    alone (rebuild --commit). The verdict instead, if one is already made.
 
     The path is the caller's: a file name from the index never chooses where
     anything is written.
@@ -966,13 +940,13 @@ def fetch(
 
     name = pkg.filename
 
-    def fail(status: Status, reason: str) -> Fetched:
-        return Fetched(name, verdict=FileResult(name, status, reason))
+    def fail(reason: str) -> FileResult:
+        return FileResult(name, "FAIL", reason)
 
     if "sha256" not in pkg.digests:
-        return fail("FAIL", "the index gives no sha256 for this file")
+        return fail("the index gives no sha256 for this file")
     if pkg.provenance_url is None and not unsigned:
-        return fail("FAIL", "no provenance: the index lists no attestations for it")
+        return fail("no provenance: the index lists no attestations for it")
     try:
         with options.client() as client:
             with_retries(
@@ -980,30 +954,30 @@ def fetch(
                 lambda: client.download_package(pkg, path, timeout=options.timeout),
                 options.retries,
             )
-            if pkg.provenance_url is None:
-                return Fetched(name, path=path)
-            raw = with_retries(
-                f"the provenance of {name}",
-                lambda: provenance_bytes(client, pkg, options.timeout),
-                options.retries,
-            )
-    except IndexUnavailable as error:
-        return fail("ERROR", str(error))
-    except DocumentTooLarge:
-        return fail("FAIL", too_large("the provenance"))
-    except DigestMismatchError:
-        return fail("FAIL", "the downloaded file does not match the index's sha256")
-    except NoDigestsError:
-        return fail("FAIL", "the index gives no usable digest for this file")
-    except NoProvenanceError:
-        return fail("FAIL", "no provenance: the index has none for this file")
-    try:
+            raw = None
+            if pkg.provenance_url is not None:
+                raw = with_retries(
+                    f"the provenance of {name}",
+                    lambda: provenance_bytes(client, pkg, options.timeout),
+                    options.retries,
+                )
+        sha256 = pkg.digests["sha256"]  # download_package checked it
+        if raw is None:
+            return Fetched(name, path, None, sha256)
         provenance = load_document(
             Provenance, raw, "the provenance", "a PEP 740 provenance object"
         )
-    except ValueError as error:
-        return fail("FAIL", str(error))
-    return Fetched(name, path=path, provenance=provenance)
+    except IndexUnavailable as error:
+        return FileResult(name, "ERROR", str(error))
+    except DigestMismatchError:
+        return fail("the downloaded file does not match the index's sha256")
+    except NoDigestsError:
+        return fail("the index gives no usable digest for this file")
+    except NoProvenanceError:
+        return fail("no provenance: the index has none for this file")
+    except ValueError as error:  # a document too large, or not one
+        return fail(str(error))
+    return Fetched(name, path, provenance, sha256)
 
 
 def provenance_bytes(
@@ -1056,13 +1030,9 @@ def check_publisher(publisher: object, identity: Identity) -> str | None:
 
 
 def check_fetched(fetched: Fetched, checker: AttestationChecker) -> FileResult:
-    if fetched.verdict is not None:
-        return fetched.verdict
-    assert fetched.path is not None and fetched.provenance is not None
     name = fetched.name
-    with fetched.path.open("rb") as file:
-        digest = hashlib.file_digest(file, "sha256").hexdigest()
-    dist = Distribution(name=name, digest=digest)
+    assert fetched.provenance is not None
+    dist = Distribution(name=name, digest=fetched.sha256)
     bundles = fetched.provenance.attestation_bundles
     if not any(bundle.attestations for bundle in bundles):
         return FileResult(name, "FAIL", "the provenance holds no attestations")
@@ -1081,15 +1051,86 @@ def check_fetched(fetched: Fetched, checker: AttestationChecker) -> FileResult:
     )
 
 
+def fetch_release(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    directory: Path,
+    unsigned: bool = False,
+) -> tuple[list[DistributionPackage], list[tuple[FileResult, Fetched | None]]]:
+    """What the index lists for the version, and each listed file's verdict
+    with the file if it was downloaded; with `unsigned` (rebuild --commit), a
+    file without provenance is downloaded too, its verdict UNSIGNED.
+
+    Names are judged before anything is fetched: not this project's wheel or
+    sdist of the version, listed twice (however spelled), or not on https.
+    Downloads run in threads; verification (and the trust root's one
+    refresh) stays in this thread.
+    """
+    listed = release_files(package, version, options)
+    times = Counter(pkg.filename for pkg in listed)
+    twice = spelled_twice(list(times))
+    refused: dict[str, FileResult] = {}
+    wanted: list[DistributionPackage] = []
+    for pkg in listed:
+        problem = twice.get(pkg.filename) or listed_problem(
+            pkg, package, version, times[pkg.filename], options.allow_local
+        )
+        if problem is None:
+            wanted.append(pkg)
+        else:
+            refused.setdefault(pkg.filename, FileResult(pkg.filename, "FAIL", problem))
+    results: list[tuple[FileResult, Fetched | None]] = [
+        (result, None) for result in refused.values()
+    ]
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        for got in pool.map(
+            lambda job: fetch(job[1], directory / str(job[0]), options, unsigned),
+            enumerate(wanted),
+        ):
+            if isinstance(got, FileResult):
+                results.append((got, None))
+            elif got.provenance is None:
+                results.append((FileResult(got.name, "OK", UNSIGNED), got))
+            else:
+                results.append((check_fetched(got, checker), got))
+    return listed, results
+
+
+def check_release(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    built: Mapping[str, str] | None = None,
+) -> list[FileResult]:
+    """Every file of the release on the index, and, given the files a run
+    built (name -> sha256), that the index holds exactly those."""
+    with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
+        listed, fetched = fetch_release(package, version, checker, options, Path(tmp))
+    results = [result for result, _ in fetched]
+    if built is not None:
+        sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
+        results = [against_built(r, sha256.get(r.file), built) for r in results]
+        results += [
+            FileResult(name, "FAIL", "built by this run, but not on the index")
+            for name in sorted(built.keys() - sha256.keys())
+        ]
+    return sorted(results, key=lambda r: r.file)
+
+
 def built_digests(directory: Path) -> dict[str, str]:
     """sha256 of each wheel and sdist in a directory of built files."""
     if not directory.is_dir():
         raise UsageError(f"--built {directory}: no such directory")
     digests = {}
     for path in sorted(directory.iterdir()):
-        if path.is_file() and path.name.endswith((".whl", ".tar.gz")):
-            with path.open("rb") as file:
-                digests[path.name] = hashlib.file_digest(file, "sha256").hexdigest()
+        if path.name.endswith((".whl", ".tar.gz")):
+            try:
+                digests[path.name] = sha256_of(path)
+            except ValueError as error:
+                raise UsageError(f"--built {printable(str(path))}: {error}") from None
     if not digests:
         raise UsageError(f"--built {directory}: no wheel or sdist in it")
     return digests
@@ -1112,64 +1153,6 @@ def against_built(
     return FileResult(result.file, "OK", f"{result.reason}; the bytes this run built")
 
 
-def screen_listing(
-    listed: Sequence[DistributionPackage],
-    package: NormalizedName,
-    version: Version,
-    options: IndexOptions,
-) -> tuple[list[DistributionPackage], list[tuple[str, str]]]:
-    """The listed files to fetch, and (name, why) for each name refused once:
-    not this project's wheel or sdist of the version, listed twice, or not on
-    https."""
-    wanted: list[DistributionPackage] = []
-    refused: dict[str, str] = {}
-    times = Counter(pkg.filename for pkg in listed)
-    twice = spelled_twice(list(times))
-    for pkg in listed:
-        problem = twice.get(pkg.filename) or listed_problem(
-            pkg.filename, package, version, times[pkg.filename]
-        )
-        problem = problem or insecure_url(pkg, options.allow_local)
-        if problem is None:
-            wanted.append(pkg)
-        else:
-            refused.setdefault(pkg.filename, problem)
-    return wanted, list(refused.items())
-
-
-def check_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    built: Mapping[str, str] | None = None,
-) -> list[FileResult]:
-    """Every file of the release on the index, and, given the files a run
-    built (name -> sha256), that the index holds exactly those."""
-    listed = release_files(package, version, options)
-    wanted, refused = screen_listing(listed, package, version, options)
-    results = [FileResult(name, "FAIL", problem) for name, problem in refused]
-    checker.prepare()
-    # Downloads run in threads; verification stays in this thread.
-    with (
-        tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp,
-        ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool,
-    ):
-        fetched = pool.map(
-            lambda job: fetch(job[1], Path(tmp) / str(job[0]), options),
-            enumerate(wanted),
-        )
-        results += [check_fetched(item, checker) for item in fetched]
-    if built is not None:
-        sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
-        results = [against_built(r, sha256.get(r.file), built) for r in results]
-        results += [
-            FileResult(name, "FAIL", "built by this run, but not on the index")
-            for name in sorted(built.keys() - sha256.keys())
-        ]
-    return sorted(results, key=lambda r: r.file)
-
-
 # --- Mode rebuild: build the attested commit again and compare -----------------
 # An attestation proves who published a file, not what it was built from: a
 # compromised build step gets its output signed all the same. Rebuilding the
@@ -1190,8 +1173,22 @@ BUILD_COMMAND = (
     "--build-constraints",
     BUILD_CONSTRAINTS,
 )
+UNSIGNED = "no attestation: the commit is the one --commit names"
+# How git reaches a mirror; every other GIT_ variable (a repository, an index,
+# a configuration) is dropped.
+GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
+# What the clone and the build may see of this process's environment: the
+# commit's build code runs, so no token or credential goes along; uv's index,
+# cache and proxy settings and the CA bundle do (mirrors, proxies).
+KEPT_ENVIRONMENT = frozenset(
+    {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
+    | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
+    | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
+)
 
-RebuildStatus = Literal["reproduced", "differs", "unverified", "error"]
+
+class RebuildFailed(Exception):
+    """The source could not be fetched or built (exit status 2 for its files)."""
 
 
 @dataclass(frozen=True)
@@ -1203,54 +1200,14 @@ class SourceCommit:
 
 
 @dataclass(frozen=True)
-class RebuildResult:
-    """The verdict on one file: reproduced or differs once rebuilt; unverified
-    (its attestation does not let us trust where it says it came from) or
-    error (the rebuild could not be made)."""
-
-    file: str
-    status: RebuildStatus
-    reason: str
-    repository: str | None = None
-    commit: str | None = None
-    sha256: str | None = None
-    rebuilt_sha256: str | None = None
-    member: str | None = None  # the first member of the archive that differs
-    contents_match: bool | None = None  # every member has the same contents
-    attested: bool | None = None  # False: rebuilt from --commit, unsigned
-
-
-@dataclass
-class RebuildReport:
-    package: str
-    identity: Identity
-    sigstore: Literal["production", "staging"]
-    offline: bool
-    origin: str  # "the index" or the local directory
-    version: str | None = None
-    commit: str | None = None  # --commit
-    files: list[RebuildResult] = field(default_factory=list)
-    pylock: PylockResult | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return exit_status(
-            any(f.status in ("differs", "unverified") for f in self.files),
-            self.pylock,
-            any(f.status == "error" for f in self.files),
-        )
-
-
-@dataclass(frozen=True)
 class Candidate:
-    """A file to rebuild, once it is known where it comes from."""
+    """A file to rebuild, and where it is said to come from."""
 
     name: str
-    path: Path | None = None
-    source: SourceCommit | None = None
-    attested: str = ""  # who signed it, or that nobody did
+    path: Path
+    source: SourceCommit
+    attested: str  # who signed it, or that nobody did
     signed: bool = True
-    verdict: RebuildResult | None = None
 
 
 def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
@@ -1274,164 +1231,39 @@ def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
     return found.pop()
 
 
-def candidate_from(
-    name: str,
+def candidate(
+    result: FileResult,
     path: Path,
-    attestations: Sequence[Attestation],
-    signed: str,
+    attestations: Sequence[Attestation] | None,
+    repository: str,
     commit: str | None,
-) -> Candidate:
-    """A verified file, with the source its certificates name; with --commit,
-    they must name that commit."""
+) -> Candidate | FileResult:
+    """A file verified as `dist` or `release` verifies it, to rebuild from the
+    source its certificates name (the checker already required --commit's);
+    with --commit, a file without any attestation (None) is taken as coming
+    from that commit. Otherwise the verdict."""
+    if attestations is None and commit is not None:
+        source = SourceCommit(f"{GITHUB}{repository}", commit)
+        return Candidate(result.file, path, source, UNSIGNED, signed=False)
+    if result.status != "OK" or not attestations:
+        status: Status = "error" if result.status == "ERROR" else "unverified"
+        return FileResult(result.file, status, result.reason)
     try:
         source = attested_source(attestations)
     except ValueError as error:
-        return Candidate(name, verdict=RebuildResult(name, "unverified", str(error)))
-    if commit is not None and source.commit != commit:
-        return Candidate(
-            name,
-            verdict=RebuildResult(
-                name,
-                "unverified",
-                f"the certificate names commit {source.commit}, not --commit {commit}",
-                source.repository,
-                source.commit,
-            ),
-        )
-    return Candidate(name, path, source, signed)
-
-
-def unattested(name: str, path: Path, identity: Identity, commit: str) -> Candidate:
-    source = SourceCommit(f"{GITHUB}{identity.repository}", commit)
-    return Candidate(
-        name,
-        path,
-        source,
-        "no attestation: the commit is the one --commit names",
-        False,
-    )
-
-
-def names_this_project(name: str, package: NormalizedName) -> bool:
-    try:
-        return distribution_project(name) == package
-    except ValueError:
-        return False
-
-
-def dist_candidates(
-    directory: Path,
-    package: NormalizedName,
-    checker: AttestationChecker,
-    commit: str | None,
-) -> list[Candidate]:
-    """The local files, verified as `dist` verifies them; with --commit, a file
-    without an attestation is taken as coming from that commit."""
-    candidates = []
-    for result in check_dist_dir(directory, package, checker):
-        path = directory / result.file
-        attestation = path.with_name(path.name + ATTESTATION_SUFFIX)
-        if result.status == "OK":
-            loaded = load_attestation(attestation.read_bytes())
-            candidates.append(
-                candidate_from(result.file, path, [loaded], result.reason, commit)
-            )
-        elif (
-            commit is not None
-            and not attestation.exists()
-            and names_this_project(path.name, package)
-        ):
-            candidates.append(unattested(result.file, path, checker.identity, commit))
-        else:
-            verdict = RebuildResult(result.file, "unverified", result.reason)
-            candidates.append(Candidate(result.file, verdict=verdict))
-    return candidates
-
-
-def release_candidates(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    commit: str | None,
-    directory: Path,
-) -> list[Candidate]:
-    """The version's files on the index, verified as `release` verifies them;
-    with --commit, a file without provenance is taken as from that commit."""
-    listed, refused = screen_listing(
-        release_files(package, version, options), package, version, options
-    )
-    candidates = [
-        Candidate(name, verdict=RebuildResult(name, "unverified", problem))
-        for name, problem in refused
-    ]
-    wanted = [(pkg, directory / str(number)) for number, pkg in enumerate(listed)]
-
-    def get(job: tuple[DistributionPackage, Path]) -> Fetched:
-        pkg, path = job
-        return fetch(pkg, path, options, unsigned=commit is not None)
-
-    # Downloads run in threads; verification (and the trust root's one
-    # refresh, only if a file has provenance) stays in this thread.
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for (pkg, path), got in zip(wanted, pool.map(get, wanted), strict=True):
-            candidates.append(
-                release_candidate(pkg.filename, path, got, checker, commit)
-            )
-    return candidates
-
-
-def release_candidate(
-    name: str,
-    path: Path,
-    got: Fetched,
-    checker: AttestationChecker,
-    commit: str | None,
-) -> Candidate:
-    """One downloaded file: verified with its provenance, or, downloaded
-    without one for --commit, taken as from that commit."""
-    if got.verdict is None and got.provenance is None:
-        assert commit is not None
-        return unattested(name, path, checker.identity, commit)
-    result = check_fetched(got, checker)
-    if result.status != "OK" or got.provenance is None:
-        status: RebuildStatus = "error" if result.status == "ERROR" else "unverified"
-        return Candidate(name, verdict=RebuildResult(name, status, result.reason))
-    attestations = [
-        a for bundle in got.provenance.attestation_bundles for a in bundle.attestations
-    ]
-    return candidate_from(name, path, attestations, result.reason, commit)
-
-
-class RebuildFailed(Exception):
-    """The source could not be fetched or built (exit status 2 for its files)."""
+        return FileResult(result.file, "unverified", str(error))
+    return Candidate(result.file, path, source, result.reason)
 
 
 def tool_path(name: str) -> str:
     # uv sets UV to itself for the commands it runs, this script included.
-    found = os.environ.get("UV") if name == "uv" else None
-    found = found or shutil.which(name)
+    found = (os.environ.get("UV") if name == "uv" else None) or shutil.which(name)
     if not found:
         raise UsageError(
             f"rebuild needs {name} on PATH (it clones and builds as the publish "
             "workflow does)"
         )
     return found
-
-
-# How git reaches a mirror; every other GIT_ variable (a repository, an index,
-# a configuration) is dropped.
-GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
-
-
-# What the clone and the build may see of this process's environment: the
-# commit's build code runs, so no token or credential goes along; uv's index,
-# cache and proxy settings and the CA bundle do (mirrors, proxies).
-KEPT_ENVIRONMENT = frozenset(
-    {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
-    | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
-    | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
-)
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
@@ -1453,22 +1285,9 @@ def isolated_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def one_line(stderr: str, returncode: int) -> str:
-    """git's or uv's error in one line: its first error line, and uv's
-    innermost cause."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    causes = [ln for ln in lines if ln.startswith("cause:")]
-    if not errors:
-        return lines[-1] if lines else f"exit status {returncode}"
-    error = errors[0].partition(":")[2].strip()
-    if causes:
-        error += f" ({causes[-1].removeprefix('cause:').strip()})"
-    return error
-
-
 def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
-    """Run one command of the rebuild; its output, or RebuildFailed in one line."""
+    """Run one command of the rebuild; its output, or RebuildFailed in one
+    line: git's or uv's first error line, and uv's innermost cause."""
     try:
         done = subprocess.run(
             command,
@@ -1481,9 +1300,18 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
         )
     except OSError as error:
         raise RebuildFailed(f"{what}: {error.strerror}") from None
-    if done.returncode != 0:
-        raise RebuildFailed(f"{what} failed: {one_line(done.stderr, done.returncode)}")
-    return done.stdout
+    if done.returncode == 0:
+        return done.stdout
+    lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    causes = [ln for ln in lines if ln.startswith("cause:")]
+    if not errors:
+        problem = lines[-1] if lines else f"exit status {done.returncode}"
+    else:
+        problem = errors[0].partition(":")[2].strip()
+        if causes:
+            problem += f" ({causes[-1].removeprefix('cause:').strip()})"
+    raise RebuildFailed(f"{what} failed: {problem}")
 
 
 def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) -> Path:
@@ -1509,19 +1337,17 @@ def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) 
     head = step("git rev-parse", [git, "rev-parse", "HEAD"], checkout, env).strip()
     if head != source.commit:
         raise RebuildFailed(f"{clone_from} gave commit {head}, not {source.commit}")
-    constraints = checkout / BUILD_CONSTRAINTS
-    if not constraints.is_file():
+    if not (checkout / BUILD_CONSTRAINTS).is_file():
         raise RebuildFailed(
             f"commit {source.commit} has no {BUILD_CONSTRAINTS}: it does not pin "
             "its build requirements, so it cannot be rebuilt as it was built"
         )
     epoch = step("git log", [git, "log", "-1", "--format=%ct"], checkout, env).strip()
-    build_env = isolated_env(SOURCE_DATE_EPOCH=epoch)
     step(
         f"uv build of commit {source.commit}",
         [uv, *BUILD_COMMAND, "--quiet"],
         checkout,
-        build_env,
+        isolated_env(SOURCE_DATE_EPOCH=epoch),
     )
     return checkout / "dist"
 
@@ -1549,12 +1375,6 @@ def stream_sha256(data: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-# What a published archive may unpack to before it is refused unread further:
-# the comparison reads every member, and a hostile file is small.
-MAX_UNPACKED = 1024 * 1024 * 1024
-MAX_MEMBERS = 100_000
-
-
 class Bounded(io.RawIOBase):
     """A stream that fails once more than `limit` bytes were read from it."""
 
@@ -1576,7 +1396,7 @@ class Bounded(io.RawIOBase):
 
 def archive_members(path: Path, name: str) -> list[Member]:
     """The members of a wheel (zip) or sdist (tar.gz), in archive order,
-    read without extracting anything and within MAX_UNPACKED.
+    read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
 
     Raises ValueError if the file is not a readable archive.
     """
@@ -1613,17 +1433,13 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     if len(members) >= MAX_MEMBERS:
                         raise ValueError(f"more than {MAX_MEMBERS} members")
                     extracted = archive.extractfile(entry) if entry.isfile() else None
-                    digest = (
-                        stream_sha256(extracted)
-                        if extracted is not None
-                        else entry.linkname
-                    )
                     metadata = {
                         "type": entry.type,
                         "mode": entry.mode,
                         "date": entry.mtime,
                         "owner": (entry.uid, entry.gid, entry.uname, entry.gname),
                     }
+                    digest = stream_sha256(extracted) if extracted else entry.linkname
                     members.append(Member(entry.name, digest, metadata))
     # zipfile also raises RuntimeError (encrypted), NotImplementedError (an
     # unknown compression) and zlib.error: a hostile file is unreadable, which
@@ -1674,42 +1490,35 @@ def first_difference(
 
 def compare(
     candidate: Candidate, rebuilt: Path, backend: str, cloned_from: str
-) -> RebuildResult:
-    assert candidate.path is not None and candidate.source is not None
-    name = candidate.name
-    source = candidate.source
+) -> FileResult:
+    name, source = candidate.name, candidate.source
     sha256 = hashlib.sha256(candidate.path.read_bytes()).hexdigest()
-
-    def verdict(status: RebuildStatus, reason: str, **more: Any) -> RebuildResult:
-        return RebuildResult(
-            name,
-            status,
-            reason,
-            source.repository,
-            source.commit,
-            sha256,
-            attested=candidate.signed,
-            **more,
-        )
-
+    details: dict[str, object] = {
+        "repository": source.repository,
+        "commit": source.commit,
+        "sha256": sha256,
+        "attested": candidate.signed,
+    }
     ours = rebuilt / name
     if not ours.is_file():
         made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
-        return verdict(
+        return FileResult(
+            name,
             "differs",
             "the rebuild made no file of this name "
             f"(it made: {', '.join(map(printable, made)) or 'nothing'}); "
             f"published sha256:{sha256}",
+            details,
         )
-    rebuilt_sha256 = hashlib.sha256(ours.read_bytes()).hexdigest()
+    rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
     mirror = "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
-    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
     if rebuilt_sha256 == sha256:
-        return verdict(
+        return FileResult(
+            name,
             "reproduced",
             f"sha256:{sha256}, rebuilt from {source.repository} @ {source.commit}"
             f"{mirror}; {candidate.attested}",
-            rebuilt_sha256=rebuilt_sha256,
+            details,
         )
     try:
         member, contents_match, what = first_difference(
@@ -1717,6 +1526,7 @@ def compare(
         )
     except ValueError as error:
         member, contents_match, what = None, False, str(error)
+    details |= {"member": member, "contents_match": contents_match}
     where = f"first differing member {printable(member)}: {what}" if member else what
     if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
         where += (
@@ -1724,144 +1534,79 @@ def compare(
             "sdists cannot be reproduced byte for byte: every member's contents "
             "match"
         )
-    return verdict(
+    return FileResult(
+        name,
         "differs",
-        f"{where}; {digests}",
-        rebuilt_sha256=rebuilt_sha256,
-        member=member,
-        contents_match=contents_match,
+        f"{where}; published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}",
+        details,
     )
 
 
 def rebuild_all(
-    candidates: Sequence[Candidate], clone_from: str | None, workdir: Path, uv: str
-) -> list[RebuildResult]:
+    candidates: Sequence[Candidate | FileResult],
+    clone_from: str | None,
+    workdir: Path,
+    uv: str,
+) -> list[FileResult]:
     """Build each source once and compare the files said to come from it."""
-    results = [c.verdict for c in candidates if c.verdict is not None]
-    sources = sorted(
-        {c.source for c in candidates if c.verdict is None and c.source is not None},
-        key=lambda s: (s.repository, s.commit),
-    )
+    results = [c for c in candidates if isinstance(c, FileResult)]
+    todo = [c for c in candidates if isinstance(c, Candidate)]
+    # --source may name a local mirror, relative to where we run; the
+    # certificate's repository is always a URL.
+    if clone_from is not None and Path(clone_from).exists():
+        clone_from = str(Path(clone_from).resolve())
+    sources = sorted({c.source for c in todo}, key=lambda s: (s.repository, s.commit))
     for number, source in enumerate(sources):
-        mine = [c for c in candidates if c.verdict is None and c.source == source]
+        mine = [c for c in todo if c.source == source]
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
-        # --source may name a local mirror, relative to where we run; the
-        # certificate's repository is always a URL.
-        if clone_from is not None and Path(clone_from).exists():
-            clone_from = str(Path(clone_from).resolve())
         cloned_from = clone_from or source.repository
         try:
             rebuilt = build_source(source, cloned_from, build_dir, uv)
         except RebuildFailed as error:
-            results += [
-                RebuildResult(
-                    c.name, "error", str(error), source.repository, source.commit
-                )
-                for c in mine
-            ]
+            details = {"repository": source.repository, "commit": source.commit}
+            results += [FileResult(c.name, "error", str(error), details) for c in mine]
             continue
         backend = build_backend(build_dir / "source")
         results += [compare(c, rebuilt, backend, cloned_from) for c in mine]
     return sorted(results, key=lambda r: r.file)
 
 
-def run_rebuild(args: argparse.Namespace) -> RebuildReport:
-    identity = identity_from(args)
-    package = canonicalize_name(args.package)
-    if (args.version is None) == (args.dist is None):
-        raise UsageError(
-            "rebuild takes VERSION (files from the index) or --dist DIR (local "
-            "files), one of them"
-        )
-    source = source_from(args)
-    commit = source.commit
-    uv = tool_path("uv")
-    checker = AttestationChecker(
-        identity, staging=args.staging, offline=args.offline, source=source
+def rebuild_candidates(
+    args: argparse.Namespace,
+    package: NormalizedName,
+    checker: AttestationChecker,
+    version: Version | None,
+    workdir: Path,
+) -> list[Candidate | FileResult]:
+    """The files to rebuild, from --dist DIR or the index, each verified."""
+    commit, repository = checker.source.commit, checker.identity.repository
+    if version is None:
+        found = []
+        for result in check_dist_dir(args.dist, package, checker):
+            path = args.dist / result.file
+            attestations: list[Attestation] | None = []
+            if result.status == "OK":
+                attestation = path.with_name(path.name + ATTESTATION_SUFFIX)
+                attestations = [load_attestation(attestation.read_bytes())]
+            elif result.reason.startswith(NO_ATTESTATION):
+                attestations = None
+            found.append(candidate(result, path, attestations, repository, commit))
+        return found
+    _, fetched = fetch_release(
+        package, version, checker, index_options(args), workdir, commit is not None
     )
-    report = RebuildReport(
-        package,
-        identity,
-        checker.instance,
-        args.offline,
-        "the index" if args.dist is None else str(args.dist),
-        commit=commit,
-    )
-    with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
-        workdir = Path(tmp)
-        if args.dist is not None:
-            candidates = dist_candidates(args.dist, package, checker, commit)
+    found = []
+    for result, got in fetched:
+        if got is None:  # judged by its name, or its download failed
+            found.append(candidate(result, workdir, [], repository, commit))
+        elif got.provenance is None:  # downloaded unsigned, for --commit
+            found.append(candidate(result, got.path, None, repository, commit))
         else:
-            try:
-                version = Version(args.version)
-            except InvalidVersion:
-                raise UsageError(f"{args.version!r} is not a version") from None
-            report.version = str(version)
-            downloads = workdir / "downloads"
-            downloads.mkdir()
-            candidates = release_candidates(
-                package, version, checker, index_options(args), commit, downloads
-            )
-        report.files = rebuild_all(candidates, args.source, workdir, uv)
-    if args.pylock is not None:
-        report.pylock = check_pylock(args.pylock, package, identity)
-    return report
-
-
-def render_rebuild_text(report: RebuildReport) -> str:
-    identity = report.identity
-    where = f"{report.package} {report.version}" if report.version else report.package
-    trust_root = "cached trust root" if report.offline else "trust root refreshed"
-    lines = [
-        (
-            f"Rebuilding {where} from {report.origin}: attestations checked against "
-            f"{identity.repository}, workflow {identity.workflow} (Sigstore "
-            f"{report.sigstore}, {trust_root})"
-        )
-    ]
-    lines += [f"{r.status} {printable(r.file)}: {r.reason}" for r in report.files]
-    counts = {
-        s: sum(r.status == s for r in report.files)
-        for s in ("reproduced", "differs", "unverified", "error")
-    }
-    summary = f"{plural(len(report.files), 'file')}: {counts['reproduced']} reproduced"
-    for status, label in (
-        ("differs", "differ"),
-        ("unverified", "not verified"),
-        ("error", "not rebuilt (fetch or build error)"),
-    ):
-        if counts[status]:
-            summary += f", {counts[status]} {label}"
-    lines.append(summary + ".")
-    unsigned = sum(r.attested is False for r in report.files)
-    if unsigned:
-        lines.append(
-            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
-            f"{report.commit}: who published them was not checked."
-        )
-    if report.pylock is not None:
-        lines.append(f"pylock: {report.pylock.message}")
-    # Names, directories and library messages are untrusted: no line may hold
-    # a newline that would start a workflow command.
-    return "\n".join(printable(line) for line in lines)
-
-
-def render_rebuild_json(report: RebuildReport) -> str:
-    data = {
-        "mode": "rebuild",
-        "package": report.package,
-        "version": report.version,
-        "origin": report.origin,
-        "identity": report.identity.pylock_entry(),
-        "sigstore": report.sigstore,
-        "offline": report.offline,
-        "commit": report.commit,
-        "files": [asdict(r) for r in report.files],
-        "pylock": asdict(report.pylock) if report.pylock else None,
-        "exit_code": report.exit_code,
-    }
-    return json.dumps(data, indent=2)
+            bundles = got.provenance.attestation_bundles
+            signed = [a for bundle in bundles for a in bundle.attestations]
+            found.append(candidate(result, got.path, signed, repository, commit))
+    return found
 
 
 # --- The consumer's lock file (PEP 751) ----------------------------------------
@@ -1900,19 +1645,18 @@ def check_pylock(
         raise UsageError(f"{path} locks no package named {package}")
     entries = [e for p in packages for e in (p.attestation_identities or [])]
     verdicts = [matches_entry(identity, e) for e in entries]
-    where = str(path)
     if True in verdicts:
-        return PylockResult(where, "match", f"{path} names this identity")
+        return PylockResult(str(path), "match", f"{path} names this identity")
     if None in verdicts:
         return PylockResult(
-            where,
+            str(path),
             "match",
             f"{path} names this repository and workflow but no environment; "
             f"add environment = {json.dumps(identity.environment)} to pin it",
         )
     if not entries:
         return PylockResult(
-            where,
+            str(path),
             "missing",
             f"{path} has no attestation-identities for {package}; "
             "add the entry below (lockers do not write it yet)",
@@ -1921,7 +1665,7 @@ def check_pylock(
         ", ".join(f"{k}={v}" for k, v in entry.items()) for entry in entries
     )
     return PylockResult(
-        where,
+        str(path),
         "mismatch",
         f"RED FLAG: {path} expects {package} from another publisher ({named})",
     )
@@ -1932,63 +1676,6 @@ def check_pylock(
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def render_text(report: Report) -> str:
-    identity = report.identity
-    where = f"{report.package} {report.version}" if report.version else report.package
-    trust_root = "cached trust root" if report.offline else "trust root refreshed"
-    source = report.source
-    ref = source.ref(report.version or "{version}")
-    also = "".join(
-        f", {what} {value}"
-        for what, value in (
-            ("commit", source.commit),
-            ("repository id", source.repository_id),
-        )
-        if value is not None
-    )
-    lines = [
-        (
-            f"Verifying {where} against {identity.repository}, workflow "
-            f"{identity.workflow}, ref {ref}{also} (Sigstore {report.sigstore}, "
-            f"{trust_root})"
-        )
-    ]
-    lines += [f"{r.status} {r.file}: {r.reason}" for r in report.files]
-    if report.environment_checked:
-        lines.append(
-            f"Environment {identity.environment or '(none)'}: checked against the "
-            "publisher the index recorded for each file."
-        )
-    else:
-        lines.append(
-            f"Environment {identity.environment or '(none)'}: NOT checked: a "
-            "Sigstore certificate does not record the GitHub environment; "
-            "`release` checks it against the index's provenance."
-        )
-    counts = {
-        s: sum(r.status == s for r in report.files) for s in ("OK", "FAIL", "ERROR")
-    }
-    summary = f"{plural(len(report.files), 'file')}: {counts['OK']} verified"
-    if counts["FAIL"]:
-        summary += f", {counts['FAIL']} failed"
-    if counts["ERROR"]:
-        summary += f", {counts['ERROR']} not checked (network or index error)"
-    lines.append(summary + ".")
-    if report.pylock is not None:
-        lines.append(f"pylock: {report.pylock.message}")
-    # Names and reasons quote files, the index and the lock file.
-    lines = [printable(line) for line in lines]
-    lines += [
-        "",
-        (
-            "A pylock.toml should hold this entry under [[packages]] name = "
-            f"{json.dumps(report.package)}:"
-        ),
-        identity.pylock_toml(),
-    ]
-    return "\n".join(lines)
 
 
 def printable(text: str) -> str:
@@ -2006,17 +1693,83 @@ def printable(text: str) -> str:
     )
 
 
+def render_text(report: Report) -> str:
+    identity, source = report.identity, report.source
+    rebuild = report.mode == "rebuild"
+    where = f"{report.package} {report.version}" if report.version else report.package
+    trust_root = "cached trust root" if report.offline else "trust root refreshed"
+    sigstore = f"(Sigstore {report.sigstore}, {trust_root})"
+    if rebuild:
+        header = (
+            f"Rebuilding {where} from {report.origin}: attestations checked against "
+            f"{identity.repository}, workflow {identity.workflow} {sigstore}"
+        )
+    else:
+        also = "".join(
+            f", {what} {value}"
+            for what, value in (
+                ("commit", source.commit),
+                ("repository id", source.repository_id),
+            )
+            if value is not None
+        )
+        ref = source.ref(report.version or "{version}")
+        header = (
+            f"Verifying {where} against {identity.repository}, workflow "
+            f"{identity.workflow}, ref {ref}{also} {sigstore}"
+        )
+    lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in report.files]
+    environment = f"Environment {identity.environment or '(none)'}: "
+    if report.mode == "release":
+        lines.append(
+            f"{environment}checked against the publisher the index recorded for "
+            "each file."
+        )
+    elif report.mode == "dist":
+        lines.append(
+            f"{environment}NOT checked: a Sigstore certificate does not record the "
+            "GitHub environment; `release` checks it against the index's provenance."
+        )
+    labels = SUMMARY["rebuild" if rebuild else "verify"]
+    counts = Counter[str](r.status for r in report.files)
+    first, *others = labels
+    summary = f"{plural(len(report.files), 'file')}: {counts[first]} {labels[first]}"
+    summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
+    lines.append(summary + ".")
+    unsigned = sum(r.details.get("attested") is False for r in report.files)
+    if unsigned:
+        lines.append(
+            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
+            f"{source.commit}: who published them was not checked."
+        )
+    if report.pylock is not None:
+        lines.append(f"pylock: {report.pylock.message}")
+    # Names, directories and library messages are untrusted: no line may hold
+    # a newline that would start a workflow command.
+    lines = [printable(line) for line in lines]
+    if not rebuild:
+        lines += [
+            "",
+            "A pylock.toml should hold this entry under [[packages]] name = "
+            + f"{json.dumps(report.package)}:",
+            identity.pylock_toml(),
+        ]
+    return "\n".join(lines)
+
+
 def render_json(report: Report) -> str:
     data = {
         "mode": report.mode,
         "package": report.package,
         "version": report.version,
+        "origin": report.origin,
         "identity": report.identity.pylock_entry(),
-        "source": report.source.as_dict(),
+        "source": asdict(report.source),
+        "commit": report.source.commit,
         "sigstore": report.sigstore,
-        "environment_checked": report.environment_checked,
+        "environment_checked": report.mode == "release",
         "offline": report.offline,
-        "files": [asdict(r) for r in report.files],
+        "files": [r.as_dict(report.mode == "rebuild") for r in report.files],
         "pylock": asdict(report.pylock) if report.pylock else None,
         "pylock_entry": report.identity.pylock_toml(),
         "exit_code": report.exit_code,
@@ -2051,40 +1804,35 @@ def count(text: str) -> int:
     return value
 
 
-def index_arguments(mode: argparse.ArgumentParser) -> None:
-    """The options of a mode that reads the index."""
-    mode.add_argument(
-        "--index-url",
-        metavar="URL",
-        help="simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
-    )
-    mode.add_argument(
-        "--insecure-local-index",
-        action="store_true",
-        help="tests only: accept a plain-http index on this machine "
-        "(127.0.0.1, ::1, localhost)",
-    )
-    mode.add_argument(
-        "--timeout",
-        type=positive,
-        default=30.0,
-        metavar="SECONDS",
-        help="timeout of each request (default: %(default)s)",
-    )
-    mode.add_argument(
-        "--retries",
-        type=int,
-        default=len(RETRY_DELAYS),
-        choices=range(len(RETRY_DELAYS) + 1),
-        help="retries of a request that failed on the network (default: %(default)s)",
-    )
-    mode.add_argument(
-        "--jobs",
-        type=count,
-        default=8,
-        metavar="N",
-        help="files fetched at once (default: %(default)s)",
-    )
+# (flag, metavar, help) of the expected identity, each a string flag.
+IDENTITY_FLAGS = (
+    ("--repository", "OWNER/NAME", "GitHub repository that must have signed"),
+    ("--workflow", "FILE", "workflow file name under .github/workflows/"),
+    (
+        "--environment",
+        "NAME",
+        "GitHub environment of the trusted publisher, '' for none; checked "
+        "only by `release`, against the index",
+    ),
+    ("--package", "NAME", "distribution name the files must belong to"),
+    (
+        "--tag",
+        "PATTERN",
+        "the release tag, with {version} for each file's version: the "
+        "certificate's ref must be refs/tags/PATTERN (default: v{version})",
+    ),
+    (
+        "--commit",
+        "SHA",
+        'full commit hash the certificate must record (in a workflow: "${GITHUB_SHA}")',
+    ),
+    (
+        "--repository-id",
+        "ID",
+        "GitHub's numeric id of the repository, so that a deleted and "
+        "re-created repository of the same name does not pass",
+    ),
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -2094,45 +1842,8 @@ def parser() -> argparse.ArgumentParser:
         f"Each defaults to the project's {PYPROJECT} ([project] name and "
         f"[tool.{TOOL_TABLE}]); a flag wins over the file.",
     )
-    expected.add_argument(
-        "--repository",
-        metavar="OWNER/NAME",
-        help="GitHub repository that must have signed",
-    )
-    expected.add_argument(
-        "--workflow",
-        metavar="FILE",
-        help="workflow file name under .github/workflows/",
-    )
-    expected.add_argument(
-        "--environment",
-        metavar="NAME",
-        help="GitHub environment of the trusted publisher, '' for none; checked "
-        "only by `release`, against the index",
-    )
-    expected.add_argument(
-        "--package",
-        metavar="NAME",
-        help="distribution name the files must belong to",
-    )
-    expected.add_argument(
-        "--tag",
-        metavar="PATTERN",
-        help="the release tag, with {version} for each file's version: the "
-        "certificate's ref must be refs/tags/PATTERN (default: v{version})",
-    )
-    expected.add_argument(
-        "--commit",
-        metavar="SHA",
-        help="full commit hash the certificate must record (in a workflow: "
-        '"${GITHUB_SHA}")',
-    )
-    expected.add_argument(
-        "--repository-id",
-        metavar="ID",
-        help="GitHub's numeric id of the repository, so that a deleted and "
-        "re-created repository of the same name does not pass",
-    )
+    for flag, metavar, text in IDENTITY_FLAGS:
+        expected.add_argument(flag, metavar=metavar, help=text)
     expected.add_argument(
         "--pyproject",
         type=Path,
@@ -2141,24 +1852,56 @@ def parser() -> argparse.ArgumentParser:
         help="where the defaults are read (default: %(default)s)",
     )
     options = common.add_argument_group("options")
-    options.add_argument(
-        "--staging",
-        action="store_true",
-        help="verify against Sigstore's staging instance (test uploads only)",
-    )
-    options.add_argument(
-        "--offline",
-        action="store_true",
-        help="do not refresh Sigstore's trust root over the network; use the one "
-        "cached by an earlier run or bundled with sigstore",
-    )
+    for flag, text in (
+        ("--staging", "verify against Sigstore's staging instance (test uploads only)"),
+        (
+            "--offline",
+            "do not refresh Sigstore's trust root over the network; use the one "
+            "cached by an earlier run or bundled with sigstore",
+        ),
+        ("--json", "print JSON"),
+    ):
+        options.add_argument(flag, action="store_true", help=text)
     options.add_argument(
         "--pylock",
         type=Path,
         metavar="FILE",
         help="also check that this pylock.toml names the same identity",
     )
-    options.add_argument("--json", action="store_true", help="print JSON")
+    # The options of a mode that reads the index.
+    index = argparse.ArgumentParser(add_help=False, parents=[common])
+    index.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+    )
+    index.add_argument(
+        "--insecure-local-index",
+        action="store_true",
+        help="tests only: accept a plain-http index on this machine "
+        "(127.0.0.1, ::1, localhost)",
+    )
+    index.add_argument(
+        "--timeout",
+        type=positive,
+        default=30.0,
+        metavar="SECONDS",
+        help="timeout of each request (default: %(default)s)",
+    )
+    index.add_argument(
+        "--retries",
+        type=int,
+        default=len(RETRY_DELAYS),
+        choices=range(len(RETRY_DELAYS) + 1),
+        help="retries of a request that failed on the network (default: %(default)s)",
+    )
+    index.add_argument(
+        "--jobs",
+        type=count,
+        default=8,
+        metavar="N",
+        help="files fetched at once (default: %(default)s)",
+    )
 
     top = argparse.ArgumentParser(
         prog="verify_attestations.py",
@@ -2171,7 +1914,7 @@ def parser() -> argparse.ArgumentParser:
         "recorded.",
         epilog="Exit status: 0 all verified; 1 a file failed, lacks an "
         "attestation, or --pylock names another identity; 2 usage, network or "
-        "index error.",
+        "index error. 1 wins over 2.",
     )
     modes = top.add_subparsers(dest="mode", required=True, metavar="MODE")
     dist = modes.add_parser(
@@ -2188,7 +1931,7 @@ def parser() -> argparse.ArgumentParser:
     )
     release = modes.add_parser(
         "release",
-        parents=[common],
+        parents=[index],
         help="check every file of a published version and its provenance",
         description="Download every file of VERSION from the index's JSON "
         "simple API (PEP 691) with its provenance (PEP 740), verify every "
@@ -2204,18 +1947,9 @@ def parser() -> argparse.ArgumentParser:
         help="the wheels and sdists a release run built: the index must hold "
         "exactly these files, byte for byte",
     )
-    index_arguments(release)
-    rebuild_parser(modes, common)
-    return top
-
-
-def rebuild_parser(
-    modes: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
-) -> None:
     rebuild = modes.add_parser(
         "rebuild",
-        parents=[common],
+        parents=[index],
         help="build the attested commit again and compare every file",
         description="Verify each file's attestation as `release` (VERSION, "
         "from the index) or `dist` (--dist DIR) does, then clone the commit "
@@ -2228,7 +1962,8 @@ def rebuild_parser(
         "file without an attestation is rebuilt from it, unverified (for files "
         "that were never signed). Needs git and uv.",
         epilog="Exit status: 0 every file reproduced; 1 a file differs or its "
-        "attestation fails; 2 usage, network, index, clone or build error.",
+        "attestation fails; 2 usage, network, index, clone or build error. "
+        "1 wins over 2.",
     )
     rebuild.add_argument("version", nargs="?", metavar="VERSION")
     rebuild.add_argument(
@@ -2244,7 +1979,7 @@ def rebuild_parser(
         help="clone from here instead of the repository the certificate names "
         "(a mirror); the commit must still be the certified one",
     )
-    index_arguments(rebuild)
+    return top
 
 
 def project_defaults(path: Path) -> dict[str, str]:
@@ -2267,9 +2002,7 @@ def project_defaults(path: Path) -> dict[str, str]:
     found = {key: table.get(key) for key in keys}
     found["package"] = project.get("name")
     # TOML writes a number bare; the id is compared as the certificate's text.
-    if isinstance(found["repository-id"], int) and not isinstance(
-        found["repository-id"], bool
-    ):
+    if type(found["repository-id"]) is int:
         found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
@@ -2309,6 +2042,25 @@ def identity_from(args: argparse.Namespace) -> Identity:
     return Identity(args.repository, args.workflow, args.environment.strip())
 
 
+def source_from(args: argparse.Namespace) -> Source:
+    """What the certificate must record of the source; after identity_from,
+    which fills in the project's defaults."""
+    tag = "v{version}" if args.tag is None else args.tag
+    if not TAG.fullmatch(tag):
+        raise UsageError(
+            f"--tag {tag!r} is not a tag pattern: a tag name holding "
+            "{version} once, such as v{version}"
+        )
+    if args.commit is not None and not COMMIT.fullmatch(args.commit):
+        raise UsageError(f"--commit {args.commit!r} is not a full commit hash")
+    if args.repository_id is not None and not REPOSITORY_ID.fullmatch(
+        args.repository_id
+    ):
+        raise UsageError(f"--repository-id {args.repository_id!r} is not a number")
+    commit = None if args.commit is None else args.commit.lower()
+    return Source(tag, commit, args.repository_id)
+
+
 def index_options(args: argparse.Namespace) -> IndexOptions:
     if args.index_url is None:
         from pypi_simple import PYPI_SIMPLE_ENDPOINT
@@ -2325,62 +2077,40 @@ def index_options(args: argparse.Namespace) -> IndexOptions:
     )
 
 
-def source_from(args: argparse.Namespace) -> Source:
-    """What the certificate must record of the source; after identity_from,
-    which fills in the project's defaults."""
-    source = Source() if args.tag is None else Source(tag=args.tag)
-    if not TAG.fullmatch(source.tag):
-        raise UsageError(
-            f"--tag {source.tag!r} is not a tag pattern: a tag name holding "
-            "{version} once, such as v{version}"
-        )
-    if args.commit is not None and not COMMIT.fullmatch(args.commit):
-        raise UsageError(f"--commit {args.commit!r} is not a full commit hash")
-    if args.repository_id is not None and not REPOSITORY_ID.fullmatch(
-        args.repository_id
-    ):
-        raise UsageError(f"--repository-id {args.repository_id!r} is not a number")
-    return Source(
-        source.tag,
-        None if args.commit is None else args.commit.lower(),
-        args.repository_id,
-    )
-
-
 def run(args: argparse.Namespace) -> Report:
     identity = identity_from(args)
-    source = source_from(args)
     package = canonicalize_name(args.package)
+    rebuild = args.mode == "rebuild"
+    if rebuild and (args.version is None) == (args.dist is None):
+        raise UsageError(
+            "rebuild takes VERSION (files from the index) or --dist DIR (local "
+            "files), one of them"
+        )
+    source = source_from(args)
+    uv = tool_path("uv") if rebuild else ""
     checker = AttestationChecker(
         identity, staging=args.staging, offline=args.offline, source=source
     )
-    if args.mode == "dist":
-        report = Report(
-            "dist",
-            package,
-            identity,
-            checker.instance,
-            False,
-            args.offline,
-            source=source,
-        )
-        report.files = check_dist_dir(args.directory, package, checker)
-    else:
+    directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
+    origin = "the index" if directory is None else str(directory)
+    report = Report(
+        args.mode, package, identity, checker.instance, args.offline, source, origin
+    )
+    version = None
+    if directory is None:
         try:
             version = Version(args.version)
         except InvalidVersion:
             raise UsageError(f"{args.version!r} is not a version") from None
+        report.version = str(version)
+    if rebuild:
+        with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
+            candidates = rebuild_candidates(args, package, checker, version, Path(tmp))
+            report.files = rebuild_all(candidates, args.source, Path(tmp), uv)
+    elif directory is not None:
+        report.files = check_dist_dir(directory, package, checker)
+    elif version is not None:
         options = index_options(args)
-        report = Report(
-            "release",
-            package,
-            identity,
-            checker.instance,
-            True,
-            args.offline,
-            str(version),
-            source=source,
-        )
         built = None if args.built is None else built_digests(args.built)
         report.files = check_release(package, version, checker, options, built)
     if args.pylock is not None:
@@ -2394,17 +2124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the output says which instance is used, once.
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     try:
-        report = run_rebuild(args) if args.mode == "rebuild" else run(args)
+        report = run(args)
     except (UsageError, IndexUnavailable) as error:
         return report_error(str(error), args.json)
     # A case not foreseen still gets one line, and exit status 2 ("could not
     # check"): a traceback's status 1 would read as evidence against a file.
     except Exception as error:  # noqa: BLE001
         return report_error(f"unexpected {type(error).__name__}: {error}", args.json)
-    if isinstance(report, RebuildReport):
-        print(render_rebuild_json(report) if args.json else render_rebuild_text(report))
-    else:
-        print(render_json(report) if args.json else render_text(report))
+    print(render_json(report) if args.json else render_text(report))
     return report.exit_code
 
 
