@@ -17,35 +17,41 @@
 
 `dist` checks local files before they are uploaded: every wheel and sdist in
 DIR must have a `<file>.publish.attestation` beside it, signed on Sigstore by
-the expected GitHub repository and workflow for exactly that file.
+the expected GitHub repository and workflow for exactly that file. The
+environment cannot be checked here.
 
 `release` checks a published version on the index: every file of the version
 must have provenance (PEP 740), every attestation in it must verify against
 the downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
-and environment.
+and environment. With --built DIR, the index must hold exactly the files a
+release run built, byte for byte.
 
-In both modes the certificate must also record the release: its ref must be
+`rebuild` proves what was published, not only who published it: after a
+file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
+its certificate names is cloned alone into a temporary directory and built as
+the publish workflow builds it (uv build, the backend pinned by hash in the
+commit's build constraints, SOURCE_DATE_EPOCH from the commit); each file is
+reported `reproduced` or `differs`, with the first differing member of the
+archive. With --commit, every attestation must name that commit, and a file
+without an attestation is rebuilt from it, unverified (for files that were
+never signed). It needs git and uv.
+
+In every mode the certificate must also record the release: its ref must be
 the tag of the file's version (refs/tags/v{version} by default, as both of
 the template's triggers sign at the tag); with --commit, the commit; with
 --repository-id, GitHub's numeric id of the repository, which a deleted and
 re-created repository of the same name does not have. Owner and repository
 names are compared case-insensitively, as GitHub compares them.
 
-`rebuild` proves what was published, not only who published it: after a
-file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
-its certificate names is cloned alone into a temporary directory and built as
-the publish workflow builds it; each file is reported `reproduced` or
-`differs`, with the first differing member of the archive. It needs git and
-uv.
-
 What each mode can prove about the GitHub environment: a Sigstore certificate
 made from a GitHub Actions token records the repository, the workflow file,
-the ref and the commit, but not the environment (Fulcio has no field for it,
-and pypi-attestations' GitHubPublisher ignores its `environment` when
-verifying). So `dist` cannot check the environment and says so; `release`
-checks it against the publisher the index recorded in the provenance, which
-is the environment the index's trusted publisher required at upload time.
+the ref and the commit, but does not record the GitHub environment (Fulcio
+has no field for it, and pypi-attestations' GitHubPublisher ignores its
+`environment` when verifying). So `dist` cannot check the environment and
+says so; `release` checks it against the publisher the index recorded in the
+provenance, which is the environment the index's trusted publisher required
+at upload time.
 
 The expected identity (package, repository, workflow, environment, tag and
 an optional repository-id) is read from the project's pyproject.toml: the
@@ -64,11 +70,11 @@ redirect must be https (--insecure-local-index admits a plain-http index on
 this machine, for tests), and control characters in names are printed
 escaped, so that no name can become a GitHub Actions workflow command.
 
-Exit status: 0 every file verified, 1 a file failed or lacks an attestation
-(or a --pylock file names another identity; for `rebuild`, a file differs),
-2 a usage, network or index error (the index may not list a new release yet:
-try again), or for `rebuild` a clone or build error. When both happen in one
-run, 1 wins: retrying cannot undo evidence against a file.
+Exit status: 0 every file verified (or reproduced); 1 a file failed, lacks an
+attestation or differs, or a --pylock file names another identity; 2 a usage,
+network or index error (the index may not list a new release yet: try
+again), or a clone or build error. 1 wins over 2: retrying cannot undo
+evidence against a file.
 """
 
 from __future__ import annotations
@@ -94,7 +100,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
 
@@ -139,16 +145,11 @@ OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
 OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
-CLAIMS = frozenset(
-    {
-        OID_ISSUER,
-        OID_SOURCE_REPOSITORY_URI,
-        OID_SOURCE_REPOSITORY_DIGEST,
-        OID_SOURCE_REPOSITORY_REF,
-        OID_SOURCE_REPOSITORY_IDENTIFIER,
-        OID_BUILD_CONFIG_URI,
-    }
-)
+CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI}) | {
+    OID_SOURCE_REPOSITORY_DIGEST,
+    OID_SOURCE_REPOSITORY_REF,
+    OID_SOURCE_REPOSITORY_IDENTIFIER,
+}
 
 # An attestation is about 10 kB and a provenance object holds a few: anything
 # larger is refused unread, so a hostile index or file cannot make the parser
@@ -158,38 +159,25 @@ MAX_DOCUMENT = 1024 * 1024
 # the comparison reads every member, and a hostile file is small.
 MAX_UNPACKED = 1024 * 1024 * 1024
 MAX_MEMBERS = 100_000
-TAG_PREFIX = "refs/tags/"
 NO_ATTESTATION = "no attestation: "
 
-# What each mode says of a file: the first status is success; the failed ones
-# are evidence against the file (exit status 1), the errors are "could not
-# check" (2).
+# The first status of each mode is success; a failed one is evidence against
+# the file (exit status 1), an error is "could not check" (2).
 Status = Literal["OK", "FAIL", "ERROR", "reproduced", "differs", "unverified", "error"]
 FAILED = frozenset({"FAIL", "differs", "unverified"})
 ERRORS = frozenset({"ERROR", "error"})
-SUMMARY: dict[str, dict[str, str]] = {
-    "verify": {
-        "OK": "verified",
-        "FAIL": "failed",
-        "ERROR": "not checked (network or index error)",
-    },
-    "rebuild": {
-        "reproduced": "reproduced",
-        "differs": "differ",
-        "unverified": "not verified",
-        "error": "not rebuilt (fetch or build error)",
-    },
+SUMMARY = {
+    "verify": {"OK": "verified", "FAIL": "failed"}
+    | {"ERROR": "not checked (network or index error)"},
+    "rebuild": {"reproduced": "reproduced", "differs": "differ"}
+    | {"unverified": "not verified", "error": "not rebuilt (fetch or build error)"},
 }
-# The keys every file of a rebuild report has in JSON.
-REBUILD_DETAILS = (
-    "repository",
-    "commit",
-    "sha256",
-    "rebuilt_sha256",
-    "member",  # the first member of the archive that differs
-    "contents_match",  # every member has the same contents
-    "attested",  # False: rebuilt from --commit, unsigned
-)
+# What a rebuild says of every file in JSON besides its verdict: `member` is
+# the first member of the archive that differs, `contents_match` whether all
+# members' contents match, `attested` False for a file rebuilt from --commit
+# without an attestation.
+REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "member")
+REBUILD_DETAILS += ("rebuilt_sha256", "contents_match", "attested")
 T = TypeVar("T")
 
 
@@ -225,54 +213,42 @@ class Identity:
     def pylock_entry(self) -> dict[str, str]:
         entry = {"kind": "GitHub", "repository": self.repository}
         entry["workflow"] = self.workflow
-        if self.environment:
-            entry["environment"] = self.environment
-        return entry
+        return entry | ({"environment": self.environment} if self.environment else {})
 
     def pylock_toml(self) -> str:
         # A JSON string is a TOML basic string, unless it holds \uD83D-style
         # surrogate escapes, which ensure_ascii=False avoids.
-        lines = ["[[packages.attestation-identities]]"]
-        lines += [
-            f"{k} = {json.dumps(v, ensure_ascii=False)}"
-            for k, v in self.pylock_entry().items()
-        ]
-        return "\n".join(lines)
+        entry = self.pylock_entry().items()
+        lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in entry]
+        return "\n".join(["[[packages.attestation-identities]]", *lines])
 
 
 @dataclass(frozen=True)
 class Source:
-    """What the certificate must record about the source that was built.
-
-    tag is the release tag's pattern ("v{version}": the ref must be
-    refs/tags/v<the file's version>); commit and repository_id are checked
-    only when given.
-    """
+    """What the certificate must record about the source that was built: the
+    ref refs/tags/<tag, with the file's version for {version}>; the commit and
+    the repository id only when given."""
 
     tag: str = "v{version}"
     commit: str | None = None
     repository_id: str | None = None
 
     def ref(self, version: Version | str) -> str:
-        return TAG_PREFIX + self.tag.replace("{version}", str(version))
+        return "refs/tags/" + self.tag.replace("{version}", str(version))
 
 
 def check_source(
     claims: Mapping[str, str], source: Source, version: Version
 ) -> str | None:
-    """Why a verified certificate does not prove this release's source, if not.
+    """Why a verified certificate does not record this source, if not.
 
-    The ref must be the tag of the file's version, written as build tools
-    write it in file names (normalized: the publish workflow's checks
-    require the tag to match them), then the commit and the repository id
-    when they are expected.
+    The version is written as build tools write it in file names
+    (normalized: the publish workflow's checks require the tag to match them).
     """
     ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
     if ref != source.ref(version):
-        return (
-            f"signed at ref {ref or '(none)'}, expected the release tag "
-            f"{source.ref(version)}"
-        )
+        expected = source.ref(version)
+        return f"signed at ref {ref or '(none)'}, expected the release tag {expected}"
     commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
     if source.commit is not None and commit.casefold() != source.commit.casefold():
         return f"signed at commit {commit or '(none)'}, expected {source.commit}"
@@ -288,21 +264,12 @@ def check_source(
 
 @dataclass(frozen=True)
 class FileResult:
-    """The verdict on one file. `dist` and `release`: OK, FAIL (evidence
-    against it) or ERROR (the network or index did not let us decide).
-    `rebuild`: reproduced or differs once rebuilt; unverified (its
-    attestation does not let us trust where it says it came from) or error
-    (the rebuild could not be made), with REBUILD_DETAILS."""
+    """The verdict on one file, a Status; a rebuild's has REBUILD_DETAILS."""
 
     file: str
     status: Status
     reason: str
     details: Mapping[str, object] = field(default_factory=dict, compare=False)
-
-    def as_dict(self, rebuild: bool) -> dict[str, object]:
-        keys = dict.fromkeys(REBUILD_DETAILS) if rebuild else {}
-        mine = {"file": self.file, "status": self.status, "reason": self.reason}
-        return mine | keys | dict(self.details)
 
 
 @dataclass(frozen=True)
@@ -363,8 +330,10 @@ def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ..
 def parsed_version(filename: str) -> str | None:
     """The version a wheel or sdist name claims, however odd the rest is."""
     try:
-        return str(parse_name(filename)[1])
-    except ValueError:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename):
         return None
 
 
@@ -398,25 +367,19 @@ class _AnySigner:
         return None
 
 
+@dataclass
 class AttestationChecker:
     """Verifies attestations against one identity on one Sigstore instance."""
 
-    def __init__(
-        self,
-        identity: Identity,
-        *,
-        staging: bool,
-        offline: bool,
-        source: Source | None = None,
-    ) -> None:
-        self.identity = identity
-        self.staging = staging
-        self.offline = offline
-        self.source = source or Source()
-        self.instance: Literal["production", "staging"] = (
-            "staging" if staging else "production"
-        )
-        self._prepared = False
+    identity: Identity
+    staging: bool
+    offline: bool
+    source: Source = field(default_factory=Source)
+    prepared: bool = False
+
+    @property
+    def instance(self) -> Literal["production", "staging"]:
+        return "staging" if self.staging else "production"
 
     def prepare(self) -> None:
         """Bring Sigstore's trust root up to date, once per process.
@@ -428,19 +391,18 @@ class AttestationChecker:
         trust root bundled with sigstore, is used as it is. Verification runs
         in one thread only, so the cache is never written concurrently.
         """
-        if self._prepared:
+        if self.prepared:
             return
         try:
-            if self.staging:
-                Verifier.staging(offline=self.offline)
-            else:
-                Verifier.production(offline=self.offline)
+            (Verifier.staging if self.staging else Verifier.production)(
+                offline=self.offline
+            )
         except (SigstoreError, OSError) as error:
             raise IndexUnavailable(
                 f"could not load Sigstore's {self.instance} trust root ({error}); "
                 "--offline uses the cached or bundled one"
             ) from None
-        self._prepared = True
+        self.prepared = True
 
     def check(
         self,
@@ -794,19 +756,195 @@ def url_problem(url: str, allow_local: bool) -> str | None:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme != "http" or parts.hostname not in {
+    local = parts.scheme == "http" and parts.hostname in {
         "127.0.0.1",
         "::1",
         "localhost",
-    }:
-        return "not https"
+    }
+    if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
+        return None
     return (
-        None
-        if allow_local
-        else "plain http (--insecure-local-index accepts it, for tests)"
+        "plain http (--insecure-local-index accepts it, for tests)"
+        if local
+        else "not https"
     )
+
+
+def listed_problem(
+    pkg: DistributionPackage, package: NormalizedName, version: Version, times: int
+) -> str | None:
+    """Why a file the index lists for this release cannot be one of its
+    distributions, if it cannot: every such file fails the release."""
+    name = pkg.filename
+    if times > 1:
+        return f"the index lists this file name {times} times"
+    # A bare, printable file name: no directory part, nothing hidden.
+    if not name.isprintable() or name.startswith(".") or {"/", "\\"} & set(name):
+        return (
+            "not a file name: it holds a path separator, a control character "
+            "or starts with a dot"
+        )
+    try:
+        project, _, _ = parse_name(name)
+    except ValueError as error:
+        return str(error)
+    if project != package:
+        return f"belongs to project {project}"
+    if parsed_version(name) != str(version):
+        return f"a file of version {parsed_version(name)}, listed for {version}"
+    return None
+
+
+def fetch(
+    pkg: DistributionPackage, path: Path, options: IndexOptions, unsigned: bool
+) -> tuple[FileResult, Provenance | None]:
+    """Download one file to path (digest checked) and fetch its provenance;
+    with `unsigned` (rebuild --commit), a file the index lists no provenance
+    for is downloaded alone, its verdict UNSIGNED. The verdict, unless OK.
+
+    The path is the caller's: a file name from the index never chooses where
+    anything is written.
+    """
+    from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
+
+    name = pkg.filename
+    fail = FileResult(name, "FAIL", "")
+    for url in (pkg.url, pkg.provenance_url):
+        if url is not None and (problem := url_problem(url, options.allow_local)):
+            return replace(
+                fail, reason=f"the index serves it from {url}: {problem}"
+            ), None
+    if "sha256" not in pkg.digests:
+        return replace(fail, reason="the index gives no sha256 for this file"), None
+    if pkg.provenance_url is None and not unsigned:
+        reason = "no provenance: the index lists no attestations for it"
+        return replace(fail, reason=reason), None
+    try:
+        with options.client() as client:
+            with_retries(
+                name,
+                lambda: client.download_package(pkg, path, timeout=options.timeout),
+                options.retries,
+            )
+            if pkg.provenance_url is None:
+                return FileResult(name, "OK", UNSIGNED), None
+            raw = with_retries(
+                f"the provenance of {name}",
+                lambda: provenance_bytes(client, pkg, options.timeout),
+                options.retries,
+            )
+        provenance = load_document(
+            Provenance, raw, "the provenance", "a PEP 740 provenance object"
+        )
+    except IndexUnavailable as error:
+        return FileResult(name, "ERROR", str(error)), None
+    except DigestMismatchError:
+        reason = "the downloaded file does not match the index's sha256"
+    except NoDigestsError:
+        reason = "the index gives no usable digest for this file"
+    except NoProvenanceError:
+        reason = "no provenance: the index has none for this file"
+    except ValueError as error:  # a document too large, or not one
+        reason = str(error)
+    else:
+        return FileResult(name, "OK", ""), provenance
+    return replace(fail, reason=reason), None
+
+
+def check_provenance(
+    name: str, sha256: str, provenance: Provenance, checker: AttestationChecker
+) -> FileResult:
+    dist = Distribution(name=name, digest=sha256)  # download_package checked it
+    bundles = provenance.attestation_bundles
+    if not any(bundle.attestations for bundle in bundles):
+        return FileResult(name, "FAIL", "the provenance holds no attestations")
+    signers: list[str] = []
+    for bundle in bundles:
+        if reason := check_publisher(bundle.publisher, checker.identity):
+            return FileResult(name, "FAIL", reason)
+        for attestation in bundle.attestations:
+            ok, reason = checker.check(attestation, dist)
+            if not ok:
+                return FileResult(name, "FAIL", reason)
+            signers.append(reason)
+    environment = checker.identity.environment or "none"
+    signed = "; ".join(signers)
+    return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
+
+
+def fetch_release(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    directory: Path,
+    unsigned: bool = False,
+) -> tuple[list[DistributionPackage], list[tuple[FileResult, Path, Provenance | None]]]:
+    """What the index lists for the version, and each listed file's verdict,
+    where it was downloaded, and its provenance.
+
+    Names are judged before anything is fetched: not this project's wheel or
+    sdist of the version, or listed twice (however spelled). Downloads run in
+    threads; verification (and the trust root's one refresh) stays in this
+    thread.
+    """
+    listed = release_files(package, version, options)
+    times = Counter(pkg.filename for pkg in listed)
+    twice = spelled_twice(list(times))
+    results: dict[str, tuple[FileResult, Path, Provenance | None]] = {}
+    wanted = []
+    for number, pkg in enumerate(listed):
+        name = pkg.filename
+        if problem := twice.get(name) or listed_problem(
+            pkg, package, version, times[name]
+        ):
+            results.setdefault(
+                name, (FileResult(name, "FAIL", problem), directory, None)
+            )
+        else:
+            wanted.append((pkg, directory / str(number)))
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        jobs = pool.map(lambda job: fetch(job[0], job[1], options, unsigned), wanted)
+        for (pkg, path), (result, provenance) in zip(wanted, jobs, strict=True):
+            if provenance is not None:
+                sha256 = pkg.digests["sha256"]
+                result = check_provenance(pkg.filename, sha256, provenance, checker)
+            results[pkg.filename] = (result, path, provenance)
+    return listed, list(results.values())
+
+
+def check_release(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    built: Mapping[str, str] | None = None,
+) -> list[FileResult]:
+    """Every file of the release on the index, and, given the files a run
+    built (name -> sha256), that the index holds exactly those, byte for byte."""
+    with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
+        listed, fetched = fetch_release(package, version, checker, options, Path(tmp))
+    results = [result for result, _, _ in fetched]
+    if built is None:
+        return sorted(results, key=lambda r: r.file)
+    sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
+    for number, result in enumerate(results):
+        if result.status != "OK":
+            continue
+        if result.file not in built:
+            problem = "on the index, but not built by this run"
+        elif built[result.file] != sha256.get(result.file):
+            problem = "on the index with other bytes than this run built"
+        else:
+            reason = f"{result.reason}; the bytes this run built"
+            results[number] = replace(result, reason=reason)
+            continue
+        results[number] = FileResult(result.file, "FAIL", problem)
+    results += [
+        FileResult(name, "FAIL", "built by this run, but not on the index")
+        for name in built.keys() - sha256.keys()
+    ]
+    return sorted(results, key=lambda r: r.file)
 
 
 @dataclass(frozen=True)
@@ -878,108 +1016,6 @@ def release_files(
     return files
 
 
-def listed_problem(
-    pkg: DistributionPackage,
-    package: NormalizedName,
-    version: Version,
-    times: int,
-    allow_local: bool,
-) -> str | None:
-    """Why a file the index lists for this release cannot be one of its
-    distributions, if it cannot: every such file fails the release."""
-    filename = pkg.filename
-    if times > 1:
-        return f"the index lists this file name {times} times"
-    # A bare, printable file name: no directory part, nothing hidden.
-    if (
-        not filename.isprintable()
-        or filename.startswith(".")
-        or "/" in filename
-        or "\\" in filename
-    ):
-        return (
-            "not a file name: it holds a path separator, a control character "
-            "or starts with a dot"
-        )
-    try:
-        project, _, _ = parse_name(filename)
-    except ValueError as error:
-        return str(error)
-    if project != package:
-        return f"belongs to project {project}"
-    if parsed_version(filename) != str(version):
-        return f"a file of version {parsed_version(filename)}, listed for {version}"
-    for url in (pkg.url, pkg.provenance_url):
-        if url is not None and (problem := url_problem(url, allow_local)):
-            return f"the index serves it from {url}: {problem}"
-    return None
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A file downloaded next to its provenance (None: downloaded unsigned
-    for rebuild --commit)."""
-
-    name: str
-    path: Path
-    provenance: Provenance | None
-    sha256: str
-
-
-def fetch(
-    pkg: DistributionPackage, path: Path, options: IndexOptions, unsigned: bool
-) -> Fetched | FileResult:
-    """Download one file to path (digest checked) and fetch its provenance;
-    with `unsigned`, a file the index lists no provenance for is downloaded
-    alone (rebuild --commit). The verdict instead, if one is already made.
-
-    The path is the caller's: a file name from the index never chooses where
-    anything is written.
-    """
-    from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
-
-    name = pkg.filename
-
-    def fail(reason: str) -> FileResult:
-        return FileResult(name, "FAIL", reason)
-
-    if "sha256" not in pkg.digests:
-        return fail("the index gives no sha256 for this file")
-    if pkg.provenance_url is None and not unsigned:
-        return fail("no provenance: the index lists no attestations for it")
-    try:
-        with options.client() as client:
-            with_retries(
-                name,
-                lambda: client.download_package(pkg, path, timeout=options.timeout),
-                options.retries,
-            )
-            raw = None
-            if pkg.provenance_url is not None:
-                raw = with_retries(
-                    f"the provenance of {name}",
-                    lambda: provenance_bytes(client, pkg, options.timeout),
-                    options.retries,
-                )
-        sha256 = pkg.digests["sha256"]  # download_package checked it
-        if raw is None:
-            return Fetched(name, path, None, sha256)
-        provenance = load_document(
-            Provenance, raw, "the provenance", "a PEP 740 provenance object"
-        )
-    except IndexUnavailable as error:
-        return FileResult(name, "ERROR", str(error))
-    except DigestMismatchError:
-        return fail("the downloaded file does not match the index's sha256")
-    except NoDigestsError:
-        return fail("the index gives no usable digest for this file")
-    except NoProvenanceError:
-        return fail("no provenance: the index has none for this file")
-    except ValueError as error:  # a document too large, or not one
-        return fail(str(error))
-    return Fetched(name, path, provenance, sha256)
-
-
 def provenance_bytes(
     client: PyPISimple, pkg: DistributionPackage, timeout: float
 ) -> bytes:
@@ -1029,97 +1065,6 @@ def check_publisher(publisher: object, identity: Identity) -> str | None:
     return None
 
 
-def check_fetched(fetched: Fetched, checker: AttestationChecker) -> FileResult:
-    name = fetched.name
-    assert fetched.provenance is not None
-    dist = Distribution(name=name, digest=fetched.sha256)
-    bundles = fetched.provenance.attestation_bundles
-    if not any(bundle.attestations for bundle in bundles):
-        return FileResult(name, "FAIL", "the provenance holds no attestations")
-    signers: list[str] = []
-    for bundle in bundles:
-        if reason := check_publisher(bundle.publisher, checker.identity):
-            return FileResult(name, "FAIL", reason)
-        for attestation in bundle.attestations:
-            ok, reason = checker.check(attestation, dist)
-            if not ok:
-                return FileResult(name, "FAIL", reason)
-            signers.append(reason)
-    environment = checker.identity.environment or "none"
-    return FileResult(
-        name, "OK", f"{'; '.join(signers)}; index's environment: {environment}"
-    )
-
-
-def fetch_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    directory: Path,
-    unsigned: bool = False,
-) -> tuple[list[DistributionPackage], list[tuple[FileResult, Fetched | None]]]:
-    """What the index lists for the version, and each listed file's verdict
-    with the file if it was downloaded; with `unsigned` (rebuild --commit), a
-    file without provenance is downloaded too, its verdict UNSIGNED.
-
-    Names are judged before anything is fetched: not this project's wheel or
-    sdist of the version, listed twice (however spelled), or not on https.
-    Downloads run in threads; verification (and the trust root's one
-    refresh) stays in this thread.
-    """
-    listed = release_files(package, version, options)
-    times = Counter(pkg.filename for pkg in listed)
-    twice = spelled_twice(list(times))
-    refused: dict[str, FileResult] = {}
-    wanted: list[DistributionPackage] = []
-    for pkg in listed:
-        problem = twice.get(pkg.filename) or listed_problem(
-            pkg, package, version, times[pkg.filename], options.allow_local
-        )
-        if problem is None:
-            wanted.append(pkg)
-        else:
-            refused.setdefault(pkg.filename, FileResult(pkg.filename, "FAIL", problem))
-    results: list[tuple[FileResult, Fetched | None]] = [
-        (result, None) for result in refused.values()
-    ]
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for got in pool.map(
-            lambda job: fetch(job[1], directory / str(job[0]), options, unsigned),
-            enumerate(wanted),
-        ):
-            if isinstance(got, FileResult):
-                results.append((got, None))
-            elif got.provenance is None:
-                results.append((FileResult(got.name, "OK", UNSIGNED), got))
-            else:
-                results.append((check_fetched(got, checker), got))
-    return listed, results
-
-
-def check_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    built: Mapping[str, str] | None = None,
-) -> list[FileResult]:
-    """Every file of the release on the index, and, given the files a run
-    built (name -> sha256), that the index holds exactly those."""
-    with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
-        listed, fetched = fetch_release(package, version, checker, options, Path(tmp))
-    results = [result for result, _ in fetched]
-    if built is not None:
-        sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
-        results = [against_built(r, sha256.get(r.file), built) for r in results]
-        results += [
-            FileResult(name, "FAIL", "built by this run, but not on the index")
-            for name in sorted(built.keys() - sha256.keys())
-        ]
-    return sorted(results, key=lambda r: r.file)
-
-
 def built_digests(directory: Path) -> dict[str, str]:
     """sha256 of each wheel and sdist in a directory of built files."""
     if not directory.is_dir():
@@ -1134,23 +1079,6 @@ def built_digests(directory: Path) -> dict[str, str]:
     if not digests:
         raise UsageError(f"--built {directory}: no wheel or sdist in it")
     return digests
-
-
-def against_built(
-    result: FileResult, listed_sha256: str | None, built: Mapping[str, str]
-) -> FileResult:
-    """A verified file must also be byte for byte one this run built."""
-    if result.status != "OK":
-        return result
-    if result.file not in built:
-        return FileResult(
-            result.file, "FAIL", "on the index, but not built by this run"
-        )
-    if built[result.file] != listed_sha256:
-        return FileResult(
-            result.file, "FAIL", "on the index with other bytes than this run built"
-        )
-    return FileResult(result.file, "OK", f"{result.reason}; the bytes this run built")
 
 
 # --- Mode rebuild: build the attested commit again and compare -----------------
@@ -1229,30 +1157,6 @@ def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
         named = ", ".join(sorted(f"{s.repository} @ {s.commit}" for s in found))
         raise ValueError(f"the attestations name other sources: {named}")
     return found.pop()
-
-
-def candidate(
-    result: FileResult,
-    path: Path,
-    attestations: Sequence[Attestation] | None,
-    repository: str,
-    commit: str | None,
-) -> Candidate | FileResult:
-    """A file verified as `dist` or `release` verifies it, to rebuild from the
-    source its certificates name (the checker already required --commit's);
-    with --commit, a file without any attestation (None) is taken as coming
-    from that commit. Otherwise the verdict."""
-    if attestations is None and commit is not None:
-        source = SourceCommit(f"{GITHUB}{repository}", commit)
-        return Candidate(result.file, path, source, UNSIGNED, signed=False)
-    if result.status != "OK" or not attestations:
-        status: Status = "error" if result.status == "ERROR" else "unverified"
-        return FileResult(result.file, status, result.reason)
-    try:
-        source = attested_source(attestations)
-    except ValueError as error:
-        return FileResult(result.file, "unverified", str(error))
-    return Candidate(result.file, path, source, result.reason)
 
 
 def tool_path(name: str) -> str:
@@ -1579,33 +1483,41 @@ def rebuild_candidates(
     version: Version | None,
     workdir: Path,
 ) -> list[Candidate | FileResult]:
-    """The files to rebuild, from --dist DIR or the index, each verified."""
-    commit, repository = checker.source.commit, checker.identity.repository
+    """The files to rebuild, verified as `dist` (--dist DIR) or `release`
+    (VERSION) verifies them, each from the source its certificates name (the
+    checker already required --commit's); with --commit, a file without any
+    attestation is taken as coming from that commit. Otherwise its verdict."""
+    commit = checker.source.commit
+    files: list[tuple[FileResult, Path, list[Attestation]]] = []
     if version is None:
-        found = []
         for result in check_dist_dir(args.dist, package, checker):
             path = args.dist / result.file
-            attestations: list[Attestation] | None = []
-            if result.status == "OK":
-                attestation = path.with_name(path.name + ATTESTATION_SUFFIX)
-                attestations = [load_attestation(attestation.read_bytes())]
-            elif result.reason.startswith(NO_ATTESTATION):
-                attestations = None
-            found.append(candidate(result, path, attestations, repository, commit))
-        return found
-    _, fetched = fetch_release(
-        package, version, checker, index_options(args), workdir, commit is not None
-    )
-    found = []
-    for result, got in fetched:
-        if got is None:  # judged by its name, or its download failed
-            found.append(candidate(result, workdir, [], repository, commit))
-        elif got.provenance is None:  # downloaded unsigned, for --commit
-            found.append(candidate(result, got.path, None, repository, commit))
-        else:
-            bundles = got.provenance.attestation_bundles
-            signed = [a for bundle in bundles for a in bundle.attestations]
-            found.append(candidate(result, got.path, signed, repository, commit))
+            text = path.with_name(path.name + ATTESTATION_SUFFIX)
+            ok = result.status == "OK"
+            signed = [load_attestation(text.read_bytes())] if ok else []
+            files.append((result, path, signed))
+    else:
+        options = index_options(args)
+        unsigned = commit is not None
+        _, got = fetch_release(package, version, checker, options, workdir, unsigned)
+        for result, path, provenance in got:
+            bundles = provenance.attestation_bundles if provenance else []
+            files.append((result, path, [a for b in bundles for a in b.attestations]))
+    found: list[Candidate | FileResult] = []
+    for result, path, attestations in files:
+        if commit is not None and result.reason.startswith(NO_ATTESTATION):
+            source = SourceCommit(f"{GITHUB}{checker.identity.repository}", commit)
+            found.append(Candidate(result.file, path, source, UNSIGNED, signed=False))
+            continue
+        try:
+            if result.status != "OK" or not attestations:
+                raise ValueError(result.reason)
+            source = attested_source(attestations)
+        except ValueError as error:
+            status: Status = "error" if result.status == "ERROR" else "unverified"
+            found.append(FileResult(result.file, status, str(error)))
+            continue
+        found.append(Candidate(result.file, path, source, result.reason))
     return found
 
 
@@ -1769,7 +1681,12 @@ def render_json(report: Report) -> str:
         "sigstore": report.sigstore,
         "environment_checked": report.mode == "release",
         "offline": report.offline,
-        "files": [r.as_dict(report.mode == "rebuild") for r in report.files],
+        "files": [
+            {"file": r.file, "status": r.status, "reason": r.reason}
+            | (dict.fromkeys(REBUILD_DETAILS) if report.mode == "rebuild" else {})
+            | dict(r.details)
+            for r in report.files
+        ],
         "pylock": asdict(report.pylock) if report.pylock else None,
         "pylock_entry": report.identity.pylock_toml(),
         "exit_code": report.exit_code,
@@ -1804,181 +1721,68 @@ def count(text: str) -> int:
     return value
 
 
-# (flag, metavar, help) of the expected identity, each a string flag.
-IDENTITY_FLAGS = (
-    ("--repository", "OWNER/NAME", "GitHub repository that must have signed"),
-    ("--workflow", "FILE", "workflow file name under .github/workflows/"),
-    (
-        "--environment",
-        "NAME",
-        "GitHub environment of the trusted publisher, '' for none; checked "
-        "only by `release`, against the index",
-    ),
-    ("--package", "NAME", "distribution name the files must belong to"),
-    (
-        "--tag",
-        "PATTERN",
-        "the release tag, with {version} for each file's version: the "
-        "certificate's ref must be refs/tags/PATTERN (default: v{version})",
-    ),
-    (
-        "--commit",
-        "SHA",
-        'full commit hash the certificate must record (in a workflow: "${GITHUB_SHA}")',
-    ),
-    (
-        "--repository-id",
-        "ID",
-        "GitHub's numeric id of the repository, so that a deleted and "
-        "re-created repository of the same name does not pass",
-    ),
-)
-
-
 def parser() -> argparse.ArgumentParser:
+    # The help is the module's docstring, a paragraph per mode.
+    doc = {p.split()[0].strip("`"): p for p in (__doc__ or "").split("\n\n")}
     common = argparse.ArgumentParser(add_help=False)
     expected = common.add_argument_group(
         "expected identity",
         f"Each defaults to the project's {PYPROJECT} ([project] name and "
         f"[tool.{TOOL_TABLE}]); a flag wins over the file.",
     )
-    for flag, metavar, text in IDENTITY_FLAGS:
-        expected.add_argument(flag, metavar=metavar, help=text)
+    for name, metavar, text in (
+        ("--repository", "OWNER/NAME", "GitHub repository that must have signed"),
+        ("--workflow", "FILE", "workflow file name under .github/workflows/"),
+        ("--environment", "NAME", "trusted publisher's environment, '' for none"),
+        ("--package", "NAME", "distribution name the files must belong to"),
+        ("--tag", "PATTERN", "the release tag, {version} for the file's version"),
+        ("--commit", "SHA", 'full commit hash to be signed at ("${GITHUB_SHA}")'),
+        ("--repository-id", "ID", "GitHub's numeric id of the repository"),
+    ):
+        expected.add_argument(name, metavar=metavar, help=text)
+    defaults = "where the defaults are read (default: %(default)s)"
     expected.add_argument(
-        "--pyproject",
-        type=Path,
-        default=Path(PYPROJECT),
-        metavar="FILE",
-        help="where the defaults are read (default: %(default)s)",
+        "--pyproject", type=Path, default=Path(PYPROJECT), help=defaults
     )
     options = common.add_argument_group("options")
-    for flag, text in (
-        ("--staging", "verify against Sigstore's staging instance (test uploads only)"),
-        (
-            "--offline",
-            "do not refresh Sigstore's trust root over the network; use the one "
-            "cached by an earlier run or bundled with sigstore",
-        ),
+    pylock = "also check that this pylock.toml names the same identity"
+    options.add_argument("--pylock", type=Path, metavar="FILE", help=pylock)
+    for name, text in (
+        ("--staging", "verify against Sigstore's staging instance (test uploads)"),
+        ("--offline", "use the trust root cached or bundled with sigstore"),
         ("--json", "print JSON"),
     ):
-        options.add_argument(flag, action="store_true", help=text)
-    options.add_argument(
-        "--pylock",
-        type=Path,
-        metavar="FILE",
-        help="also check that this pylock.toml names the same identity",
-    )
-    # The options of a mode that reads the index.
+        options.add_argument(name, action="store_true", help=text)
     index = argparse.ArgumentParser(add_help=False, parents=[common])
+    url = "simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)"
+    index.add_argument("--index-url", metavar="URL", help=url)
+    local = "tests only: accept plain http from 127.0.0.1, ::1 or localhost"
+    index.add_argument("--insecure-local-index", action="store_true", help=local)
+    timeout = "of each request, in seconds (default: %(default)s)"
+    index.add_argument("--timeout", type=positive, default=30.0, help=timeout)
+    retries = "of a request that failed on the network (default: %(default)s)"
+    most = len(RETRY_DELAYS)
+    choices = range(most + 1)
     index.add_argument(
-        "--index-url",
-        metavar="URL",
-        help="simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
+        "--retries", type=int, default=most, choices=choices, help=retries
     )
-    index.add_argument(
-        "--insecure-local-index",
-        action="store_true",
-        help="tests only: accept a plain-http index on this machine "
-        "(127.0.0.1, ::1, localhost)",
-    )
-    index.add_argument(
-        "--timeout",
-        type=positive,
-        default=30.0,
-        metavar="SECONDS",
-        help="timeout of each request (default: %(default)s)",
-    )
-    index.add_argument(
-        "--retries",
-        type=int,
-        default=len(RETRY_DELAYS),
-        choices=range(len(RETRY_DELAYS) + 1),
-        help="retries of a request that failed on the network (default: %(default)s)",
-    )
-    index.add_argument(
-        "--jobs",
-        type=count,
-        default=8,
-        metavar="N",
-        help="files fetched at once (default: %(default)s)",
-    )
-
+    jobs = "files fetched at once (default: %(default)s)"
+    index.add_argument("--jobs", type=count, default=8, metavar="N", help=jobs)
     top = argparse.ArgumentParser(
-        prog="verify_attestations.py",
-        description="Verify the PEP 740 attestations of this package's files "
-        "against its GitHub trusted publisher, and that each was signed at the "
-        "release tag of its version (and, given, the commit and repository "
-        "id). A Sigstore certificate names the repository and the workflow, "
-        "but does not record the GitHub environment: `dist` cannot check the "
-        "environment, `release` checks it against the publisher the index "
-        "recorded.",
-        epilog="Exit status: 0 all verified; 1 a file failed, lacks an "
-        "attestation, or --pylock names another identity; 2 usage, network or "
-        "index error. 1 wins over 2.",
+        prog="verify_attestations.py", description=doc["What"], epilog=doc["Exit"]
     )
     modes = top.add_subparsers(dest="mode", required=True, metavar="MODE")
-    dist = modes.add_parser(
-        "dist",
-        parents=[common],
-        help="check local files and their .publish.attestation files",
-        description="Check that every wheel and sdist in DIR has a "
-        "<file>.publish.attestation signed by the expected repository and "
-        "workflow for exactly that file. The environment cannot be checked "
-        "here.",
-    )
-    dist.add_argument(
-        "directory", nargs="?", default=Path("dist"), type=Path, metavar="DIR"
-    )
-    release = modes.add_parser(
-        "release",
-        parents=[index],
-        help="check every file of a published version and its provenance",
-        description="Download every file of VERSION from the index's JSON "
-        "simple API (PEP 691) with its provenance (PEP 740), verify every "
-        "attestation against the file and the expected repository and "
-        "workflow, and check that the index's recorded publisher names the "
-        "expected repository, workflow and environment.",
-    )
+    for mode, parent in (("dist", common), ("release", index), ("rebuild", index)):
+        help = doc[mode].partition(":")[0].removeprefix(f"`{mode}` ")
+        modes.add_parser(mode, parents=[parent], help=help, description=doc[mode])
+    dist, release, rebuild = modes.choices.values()
+    dist.add_argument("directory", nargs="?", default=Path("dist"), type=Path)
     release.add_argument("version", metavar="VERSION")
-    release.add_argument(
-        "--built",
-        type=Path,
-        metavar="DIR",
-        help="the wheels and sdists a release run built: the index must hold "
-        "exactly these files, byte for byte",
-    )
-    rebuild = modes.add_parser(
-        "rebuild",
-        parents=[index],
-        help="build the attested commit again and compare every file",
-        description="Verify each file's attestation as `release` (VERSION, "
-        "from the index) or `dist` (--dist DIR) does, then clone the commit "
-        "its certificate names (Source Repository URI and Digest) into a "
-        "temporary directory, build it as the publish workflow does (uv "
-        "build, the backend pinned by hash in the commit's "
-        f"{BUILD_CONSTRAINTS}, SOURCE_DATE_EPOCH from the commit) and report "
-        "each file as reproduced or differs, with the first differing "
-        "member. With --commit, every attestation must name that commit, and a "
-        "file without an attestation is rebuilt from it, unverified (for files "
-        "that were never signed). Needs git and uv.",
-        epilog="Exit status: 0 every file reproduced; 1 a file differs or its "
-        "attestation fails; 2 usage, network, index, clone or build error. "
-        "1 wins over 2.",
-    )
+    built = "the files a release run built: the index must hold exactly these"
+    release.add_argument("--built", type=Path, metavar="DIR", help=built)
     rebuild.add_argument("version", nargs="?", metavar="VERSION")
-    rebuild.add_argument(
-        "--dist",
-        type=Path,
-        metavar="DIR",
-        help="rebuild the local files in DIR (with their .publish.attestation "
-        "files) instead of a version on the index",
-    )
-    rebuild.add_argument(
-        "--source",
-        metavar="URL_OR_PATH",
-        help="clone from here instead of the repository the certificate names "
-        "(a mirror); the commit must still be the certified one",
-    )
+    rebuild.add_argument("--dist", type=Path, metavar="DIR", help="local files")
+    rebuild.add_argument("--source", help="clone from this mirror instead")
     return top
 
 
