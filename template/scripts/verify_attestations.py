@@ -1093,14 +1093,13 @@ BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
 BUILD_UMASK = 0o022
 # The publish workflow's build, after `uv` (only the backend pinned by hash
 # builds, not uv's built-in copy).
-BUILD_COMMAND = (
+BUILD_COMMAND: tuple[str, ...] = (
     "build",
     "--no-sources",
     "--force-pep517",
     "--require-hashes",
-    "--build-constraints",
-    BUILD_CONSTRAINTS,
 )
+BUILD_COMMAND += ("--build-constraints", BUILD_CONSTRAINTS)
 UNSIGNED = "no attestation: the commit is the one --commit names"
 # How git reaches a mirror; every other GIT_ variable (a repository, an index,
 # a configuration) is dropped.
@@ -1222,22 +1221,15 @@ def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) 
     """Check out the commit alone and build it as the publish workflow does:
     SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
     commit's build constraints. Returns the directory of the built files."""
-    git = tool_path("git")
-    checkout = workdir / "source"
-    env = isolated_env()
-    step("git init", [git, "init", "--quiet", str(checkout)], workdir, env)
-    step(
-        f"fetching commit {source.commit} from {clone_from}",
-        [git, "fetch", "--quiet", "--depth=1", "--", clone_from, source.commit],
-        checkout,
-        env,
-    )
-    step(
-        "checkout",
-        [git, "checkout", "--quiet", "--detach", "FETCH_HEAD"],
-        checkout,
-        env,
-    )
+    git, checkout, env = tool_path("git"), workdir / "source", isolated_env()
+    checkout.mkdir()
+    fetching = f"fetching commit {source.commit} from {clone_from}"
+    for what, command in (
+        ("git init", ["init", "--quiet"]),
+        (fetching, ["fetch", "--quiet", "--depth=1", "--", clone_from, source.commit]),
+        ("checkout", ["checkout", "--quiet", "--detach", "FETCH_HEAD"]),
+    ):
+        step(what, [git, *command], checkout, env)
     head = step("git rev-parse", [git, "rev-parse", "HEAD"], checkout, env).strip()
     if head != source.commit:
         raise RebuildFailed(f"{clone_from} gave commit {head}, not {source.commit}")
@@ -1247,13 +1239,58 @@ def build_source(source: SourceCommit, clone_from: str, workdir: Path, uv: str) 
             "its build requirements, so it cannot be rebuilt as it was built"
         )
     epoch = step("git log", [git, "log", "-1", "--format=%ct"], checkout, env).strip()
-    step(
-        f"uv build of commit {source.commit}",
-        [uv, *BUILD_COMMAND, "--quiet"],
-        checkout,
-        isolated_env(SOURCE_DATE_EPOCH=epoch),
-    )
+    building = f"uv build of commit {source.commit}"
+    env = isolated_env(SOURCE_DATE_EPOCH=epoch)
+    step(building, [uv, *BUILD_COMMAND, "--quiet"], checkout, env)
     return checkout / "dist"
+
+
+# zipfile also raises RuntimeError (encrypted), NotImplementedError (an unknown
+# compression) and zlib.error: a hostile file is unreadable, which the caller
+# reports as differing, never as a crash.
+UNREADABLE: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, RuntimeError)
+UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
+
+
+def archive_members(path: Path, name: str) -> list[Member]:
+    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
+    read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
+
+    Raises ValueError if the file is not a readable archive.
+    """
+    members = []
+    try:
+        if name.endswith(".whl"):
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+                unpacked = sum(i.file_size for i in infos)
+                if len(infos) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
+                    raise ValueError(f"{len(infos)} members, {unpacked} bytes unpacked")
+                for info in infos:
+                    with archive.open(info) as data:
+                        digest = stream_sha256(data)
+                    mode, compression = info.external_attr >> 16, info.compress_type
+                    metadata: dict[str, object] = {"date": info.date_time}
+                    metadata |= {"mode": mode, "compression": compression}
+                    members.append(Member(info.filename, digest, metadata))
+            return members
+        with gzip.open(path) as gz:
+            bounded = cast("IO[bytes]", io.BufferedReader(Bounded(gz, MAX_UNPACKED)))
+            with tarfile.open(fileobj=bounded, mode="r|") as archive:
+                for entry in archive:
+                    if len(members) >= MAX_MEMBERS:
+                        raise ValueError(f"more than {MAX_MEMBERS} members")
+                    file = archive.extractfile(entry) if entry.isfile() else None
+                    owner = (entry.uid, entry.gid, entry.uname, entry.gname)
+                    metadata = {"type": entry.type, "mode": entry.mode}
+                    metadata |= {"date": entry.mtime, "owner": owner}
+                    digest = entry.linkname if file is None else stream_sha256(file)
+                    members.append(Member(entry.name, digest, metadata))
+    except UNREADABLE as error:
+        raise ValueError(
+            f"{printable(name)} is not a readable archive ({error})"
+        ) from None
+    return members
 
 
 def build_backend(checkout: Path) -> str:
@@ -1298,72 +1335,6 @@ class Bounded(io.RawIOBase):
         return len(data)
 
 
-def archive_members(path: Path, name: str) -> list[Member]:
-    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
-    read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
-
-    Raises ValueError if the file is not a readable archive.
-    """
-    members = []
-    try:
-        if name.endswith(".whl"):
-            with zipfile.ZipFile(path) as archive:
-                infos = archive.infolist()
-                unpacked_size = sum(i.file_size for i in infos)
-                if len(infos) > MAX_MEMBERS or unpacked_size > MAX_UNPACKED:
-                    raise ValueError(
-                        f"{len(infos)} members, {unpacked_size} bytes unpacked"
-                    )
-                for info in infos:
-                    with archive.open(info) as data:
-                        digest = stream_sha256(data)
-                    metadata: dict[str, object] = {
-                        "date": info.date_time,
-                        "mode": info.external_attr >> 16,
-                        "compression": info.compress_type,
-                    }
-                    members.append(Member(info.filename, digest, metadata))
-        else:
-            with (
-                gzip.open(path) as unpacked,
-                tarfile.open(
-                    fileobj=cast(
-                        "IO[bytes]", io.BufferedReader(Bounded(unpacked, MAX_UNPACKED))
-                    ),
-                    mode="r|",
-                ) as archive,
-            ):
-                for entry in archive:
-                    if len(members) >= MAX_MEMBERS:
-                        raise ValueError(f"more than {MAX_MEMBERS} members")
-                    extracted = archive.extractfile(entry) if entry.isfile() else None
-                    metadata = {
-                        "type": entry.type,
-                        "mode": entry.mode,
-                        "date": entry.mtime,
-                        "owner": (entry.uid, entry.gid, entry.uname, entry.gname),
-                    }
-                    digest = stream_sha256(extracted) if extracted else entry.linkname
-                    members.append(Member(entry.name, digest, metadata))
-    # zipfile also raises RuntimeError (encrypted), NotImplementedError (an
-    # unknown compression) and zlib.error: a hostile file is unreadable, which
-    # the caller reports as differing, never as a crash.
-    except (
-        OSError,
-        EOFError,
-        ValueError,
-        RuntimeError,
-        NotImplementedError,
-        zlib.error,
-        zipfile.BadZipFile,
-        tarfile.TarError,
-    ) as error:
-        raise ValueError(
-            f"{printable(name)} is not a readable archive ({error})"
-        ) from None
-    return members
-
-
 def first_difference(
     published: list[Member], rebuilt: list[Member]
 ) -> tuple[str | None, bool, str]:
@@ -1395,34 +1366,25 @@ def first_difference(
 def compare(
     candidate: Candidate, rebuilt: Path, backend: str, cloned_from: str
 ) -> FileResult:
-    name, source = candidate.name, candidate.source
-    sha256 = hashlib.sha256(candidate.path.read_bytes()).hexdigest()
-    details: dict[str, object] = {
-        "repository": source.repository,
-        "commit": source.commit,
-        "sha256": sha256,
-        "attested": candidate.signed,
-    }
-    ours = rebuilt / name
+    name, source, ours = candidate.name, candidate.source, rebuilt / candidate.name
+    sha256 = sha256_of(candidate.path)
+    details: dict[str, object] = {"repository": source.repository}
+    details |= {"commit": source.commit, "sha256": sha256, "attested": candidate.signed}
     if not ours.is_file():
         made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
+        listed = ", ".join(map(printable, made)) or "nothing"
+        reason = f"the rebuild made no file of this name (it made: {listed})"
         return FileResult(
-            name,
-            "differs",
-            "the rebuild made no file of this name "
-            f"(it made: {', '.join(map(printable, made)) or 'nothing'}); "
-            f"published sha256:{sha256}",
-            details,
+            name, "differs", f"{reason}; published sha256:{sha256}", details
         )
     rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
-    mirror = "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
     if rebuilt_sha256 == sha256:
+        mirror = (
+            "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
+        )
+        where = f"{source.repository} @ {source.commit}{mirror}; {candidate.attested}"
         return FileResult(
-            name,
-            "reproduced",
-            f"sha256:{sha256}, rebuilt from {source.repository} @ {source.commit}"
-            f"{mirror}; {candidate.attested}",
-            details,
+            name, "reproduced", f"sha256:{sha256}, rebuilt from {where}", details
         )
     try:
         member, contents_match, what = first_difference(
@@ -1438,12 +1400,8 @@ def compare(
             "sdists cannot be reproduced byte for byte: every member's contents "
             "match"
         )
-    return FileResult(
-        name,
-        "differs",
-        f"{where}; published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}",
-        details,
-    )
+    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
+    return FileResult(name, "differs", f"{where}; {digests}", details)
 
 
 def rebuild_all(
@@ -1610,26 +1568,16 @@ def render_text(report: Report) -> str:
     rebuild = report.mode == "rebuild"
     where = f"{report.package} {report.version}" if report.version else report.package
     trust_root = "cached trust root" if report.offline else "trust root refreshed"
+    against = f"{identity.repository}, workflow {identity.workflow}"
     sigstore = f"(Sigstore {report.sigstore}, {trust_root})"
     if rebuild:
-        header = (
-            f"Rebuilding {where} from {report.origin}: attestations checked against "
-            f"{identity.repository}, workflow {identity.workflow} {sigstore}"
-        )
+        header = f"Rebuilding {where} from {report.origin}: attestations checked "
+        header += f"against {against} {sigstore}"
     else:
-        also = "".join(
-            f", {what} {value}"
-            for what, value in (
-                ("commit", source.commit),
-                ("repository id", source.repository_id),
-            )
-            if value is not None
-        )
+        also = [("commit", source.commit), ("repository id", source.repository_id)]
         ref = source.ref(report.version or "{version}")
-        header = (
-            f"Verifying {where} against {identity.repository}, workflow "
-            f"{identity.workflow}, ref {ref}{also} {sigstore}"
-        )
+        ref += "".join(f", {what} {value}" for what, value in also if value is not None)
+        header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
     lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in report.files]
     environment = f"Environment {identity.environment or '(none)'}: "
     if report.mode == "release":
@@ -1648,8 +1596,7 @@ def render_text(report: Report) -> str:
     summary = f"{plural(len(report.files), 'file')}: {counts[first]} {labels[first]}"
     summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
     lines.append(summary + ".")
-    unsigned = sum(r.details.get("attested") is False for r in report.files)
-    if unsigned:
+    if unsigned := sum(r.details.get("attested") is False for r in report.files):
         lines.append(
             f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
             f"{source.commit}: who published them was not checked."
@@ -1660,38 +1607,28 @@ def render_text(report: Report) -> str:
     # a newline that would start a workflow command.
     lines = [printable(line) for line in lines]
     if not rebuild:
-        lines += [
-            "",
-            "A pylock.toml should hold this entry under [[packages]] name = "
-            + f"{json.dumps(report.package)}:",
-            identity.pylock_toml(),
-        ]
+        entry = f"under [[packages]] name = {json.dumps(report.package)}:"
+        lines += ["", f"A pylock.toml should hold this entry {entry}"]
+        lines.append(identity.pylock_toml())
     return "\n".join(lines)
 
 
 def render_json(report: Report) -> str:
-    data = {
-        "mode": report.mode,
-        "package": report.package,
-        "version": report.version,
-        "origin": report.origin,
-        "identity": report.identity.pylock_entry(),
-        "source": asdict(report.source),
-        "commit": report.source.commit,
-        "sigstore": report.sigstore,
-        "environment_checked": report.mode == "release",
-        "offline": report.offline,
-        "files": [
-            {"file": r.file, "status": r.status, "reason": r.reason}
-            | (dict.fromkeys(REBUILD_DETAILS) if report.mode == "rebuild" else {})
-            | dict(r.details)
-            for r in report.files
-        ],
-        "pylock": asdict(report.pylock) if report.pylock else None,
-        "pylock_entry": report.identity.pylock_toml(),
-        "exit_code": report.exit_code,
-    }
-    return json.dumps(data, indent=2)
+    keys = ("mode", "package", "version", "origin", "sigstore", "offline")
+    data = {key: getattr(report, key) for key in keys}
+    data["identity"] = report.identity.pylock_entry()
+    data |= {"source": asdict(report.source), "commit": report.source.commit}
+    data["environment_checked"] = report.mode == "release"
+    rebuild = dict.fromkeys(REBUILD_DETAILS) if report.mode == "rebuild" else {}
+    data["files"] = [
+        {"file": r.file, "status": r.status, "reason": r.reason}
+        | rebuild
+        | dict(r.details)
+        for r in report.files
+    ]
+    data["pylock"] = asdict(report.pylock) if report.pylock else None
+    data["pylock_entry"] = report.identity.pylock_toml()
+    return json.dumps(data | {"exit_code": report.exit_code}, indent=2)
 
 
 # --- Command line ----------------------------------------------------------------
@@ -1803,19 +1740,14 @@ def project_defaults(path: Path) -> dict[str, str]:
     if not isinstance(table, dict) or not isinstance(project, dict):
         raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
     keys = ("repository", "workflow", "environment", "tag", "repository-id")
-    found = {key: table.get(key) for key in keys}
-    found["package"] = project.get("name")
+    found = {key: table.get(key) for key in keys} | {"package": project.get("name")}
     # TOML writes a number bare; the id is compared as the certificate's text.
     if type(found["repository-id"]) is int:
         found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
             raise UsageError(f"{path}: {key} must be a string")
-    return {
-        key.replace("-", "_"): value
-        for key, value in found.items()
-        if value is not None
-    }
+    return {key.replace("-", "_"): v for key, v in found.items() if v is not None}
 
 
 def identity_from(args: argparse.Namespace) -> Identity:
@@ -1825,16 +1757,11 @@ def identity_from(args: argparse.Namespace) -> Identity:
             setattr(args, key, defaults.get(key))
     if args.repository_id is None:
         args.repository_id = defaults.get("repository_id")
-    missing = [
-        f"--{key}"
-        for key in ("package", "repository", "workflow", "environment")
-        if getattr(args, key) is None
-    ]
-    if missing:
+    needed = ("package", "repository", "workflow", "environment")
+    if missing := [f"--{key}" for key in needed if getattr(args, key) is None]:
         raise UsageError(
             f"no expected {', '.join(missing)}: pass them, or run where "
-            f"{args.pyproject} declares them ([project] name, "
-            f"[tool.{TOOL_TABLE}])"
+            f"{args.pyproject} declares them ([project] name, [tool.{TOOL_TABLE}])"
         )
     if not REPOSITORY.fullmatch(args.repository):
         raise UsageError(f"--repository {args.repository!r} is not OWNER/NAME")
@@ -1850,19 +1777,17 @@ def source_from(args: argparse.Namespace) -> Source:
     """What the certificate must record of the source; after identity_from,
     which fills in the project's defaults."""
     tag = "v{version}" if args.tag is None else args.tag
+    commit, repository_id = args.commit, args.repository_id
     if not TAG.fullmatch(tag):
         raise UsageError(
             f"--tag {tag!r} is not a tag pattern: a tag name holding "
             "{version} once, such as v{version}"
         )
-    if args.commit is not None and not COMMIT.fullmatch(args.commit):
-        raise UsageError(f"--commit {args.commit!r} is not a full commit hash")
-    if args.repository_id is not None and not REPOSITORY_ID.fullmatch(
-        args.repository_id
-    ):
-        raise UsageError(f"--repository-id {args.repository_id!r} is not a number")
-    commit = None if args.commit is None else args.commit.lower()
-    return Source(tag, commit, args.repository_id)
+    if commit is not None and not COMMIT.fullmatch(commit):
+        raise UsageError(f"--commit {commit!r} is not a full commit hash")
+    if repository_id is not None and not REPOSITORY_ID.fullmatch(repository_id):
+        raise UsageError(f"--repository-id {repository_id!r} is not a number")
+    return Source(tag, commit and commit.lower(), repository_id)
 
 
 def index_options(args: argparse.Namespace) -> IndexOptions:
@@ -1872,13 +1797,32 @@ def index_options(args: argparse.Namespace) -> IndexOptions:
         args.index_url = PYPI_SIMPLE_ENDPOINT
     if problem := url_problem(args.index_url, args.insecure_local_index):
         raise UsageError(f"--index-url {args.index_url}: {problem}")
-    return IndexOptions(
-        index_url=args.index_url,
-        timeout=args.timeout,
-        retries=RETRY_DELAYS[: args.retries],
-        jobs=args.jobs,
-        allow_local=args.insecure_local_index,
-    )
+    retries = RETRY_DELAYS[: args.retries]
+    local = args.insecure_local_index
+    return IndexOptions(args.index_url, args.timeout, retries, args.jobs, local)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # sigstore logs a warning each time it reads the trust root from its cache;
+    # the output says which instance is used, once.
+    logging.getLogger("sigstore").setLevel(logging.ERROR)
+    try:
+        report = run(args)
+    except (UsageError, IndexUnavailable) as error:
+        message = str(error)
+    # A case not foreseen still gets one line, and exit status 2 ("could not
+    # check"): a traceback's status 1 would read as evidence against a file.
+    except Exception as error:  # noqa: BLE001
+        message = f"unexpected {type(error).__name__}: {error}"
+    else:
+        print(render_json(report) if args.json else render_text(report))
+        return report.exit_code
+    if args.json:
+        print(json.dumps({"error": message, "exit_code": 2}, indent=2))
+    else:
+        print(printable(f"error: {message}"), file=sys.stderr)
+    return 2
 
 
 def run(args: argparse.Namespace) -> Report:
@@ -1920,31 +1864,6 @@ def run(args: argparse.Namespace) -> Report:
     if args.pylock is not None:
         report.pylock = check_pylock(args.pylock, package, identity)
     return report
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    # sigstore logs a warning each time it reads the trust root from its cache;
-    # the output says which instance is used, once.
-    logging.getLogger("sigstore").setLevel(logging.ERROR)
-    try:
-        report = run(args)
-    except (UsageError, IndexUnavailable) as error:
-        return report_error(str(error), args.json)
-    # A case not foreseen still gets one line, and exit status 2 ("could not
-    # check"): a traceback's status 1 would read as evidence against a file.
-    except Exception as error:  # noqa: BLE001
-        return report_error(f"unexpected {type(error).__name__}: {error}", args.json)
-    print(render_json(report) if args.json else render_text(report))
-    return report.exit_code
-
-
-def report_error(message: str, as_json: bool) -> int:
-    if as_json:
-        print(json.dumps({"error": message, "exit_code": 2}, indent=2))
-    else:
-        print(printable(f"error: {message}"), file=sys.stderr)
-    return 2
 
 
 if __name__ == "__main__":
