@@ -286,8 +286,8 @@ class Report:
     identity: Identity
     sigstore: Literal["production", "staging"]
     offline: bool
-    source: Source
-    origin: str  # DIR, or "the index"
+    source: Source = field(default_factory=Source)
+    origin: str = "the index"  # or DIR
     version: str | None = None
     files: list[FileResult] = field(default_factory=list)
     pylock: PylockResult | None = None
@@ -983,16 +983,13 @@ def release_files(
             raise IndexUnavailable(
                 f"the index at {options.index_url} lists no project {package} (yet)"
             ) from None
-        # UnsupportedContentTypeError, a JSON or pydantic error: all ValueError.
-        except (UnsupportedRepoVersionError, ValueError) as error:
-            raise IndexUnavailable(
-                f"the index's page for {package} is not a PEP 691 JSON page: {error}"
-            ) from None
-        except RecursionError:
-            raise IndexUnavailable(
-                f"the index's page for {package} is nested too deeply to be a "
-                "PEP 691 JSON page"
-            ) from None
+        # UnsupportedContentTypeError, a JSON or pydantic error: all ValueError;
+        # json.loads raises RecursionError on deep nesting.
+        except (UnsupportedRepoVersionError, ValueError, RecursionError) as error:
+            why = f"not a PEP 691 JSON page: {error}"
+            if isinstance(error, RecursionError):
+                why = "nested too deeply to be a PEP 691 JSON page"
+            raise IndexUnavailable(f"the index's page for {package} is {why}") from None
 
     def this_version(candidate: str | None) -> bool:
         try:
@@ -1002,18 +999,87 @@ def release_files(
 
     # A name no version can be read from may be meant for this one: it is
     # listed (and rejected) rather than skipped.
-    files = [
+    if files := [
         p
         for p in page.packages
         if p.version is None
         or this_version(p.version)
         or this_version(parsed_version(p.filename))
-    ]
-    if not files:
-        raise IndexUnavailable(
-            f"the index lists no files for {package} {version} (yet)"
+    ]:
+        return files
+    raise IndexUnavailable(f"the index lists no files for {package} {version} (yet)")
+
+
+def check_pylock(
+    path: Path, package: NormalizedName, identity: Identity
+) -> PylockResult:
+    from packaging.pylock import Pylock, PylockValidationError
+
+    try:
+        lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} is not TOML: {error}") from None
+    except PylockValidationError as error:
+        raise UsageError(f"{path} is not a valid pylock file: {error}") from None
+    packages = [p for p in lock.packages if p.name == package]
+    if not packages:
+        raise UsageError(f"{path} locks no package named {package}")
+    entries = [e for p in packages for e in (p.attestation_identities or [])]
+    verdicts = [matches_entry(identity, e) for e in entries]
+    if True in verdicts:
+        return PylockResult(str(path), "match", f"{path} names this identity")
+    if None in verdicts:
+        environment = json.dumps(identity.environment)
+        message = f"{path} names this repository and workflow but no environment; "
+        return PylockResult(
+            str(path), "match", f"{message}add environment = {environment} to pin it"
         )
-    return files
+    if not entries:
+        message = f"{path} has no attestation-identities for {package}; "
+        message += "add the entry below (lockers do not write it yet)"
+        return PylockResult(str(path), "missing", message)
+    named = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in entries)
+    message = f"RED FLAG: {path} expects {package} from another publisher ({named})"
+    return PylockResult(str(path), "mismatch", message)
+
+
+def run(args: argparse.Namespace) -> Report:
+    identity = identity_from(args)
+    package = canonicalize_name(args.package)
+    rebuild = args.mode == "rebuild"
+    if rebuild and (args.version is None) == (args.dist is None):
+        raise UsageError(
+            "rebuild takes VERSION (files from the index) or --dist DIR (local "
+            "files), one of them"
+        )
+    source = source_from(args)
+    uv = tool_path("uv") if rebuild else ""
+    checker = AttestationChecker(identity, args.staging, args.offline, source)
+    directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
+    origin = "the index" if directory is None else str(directory)
+    report = Report(args.mode, package, identity, checker.instance, args.offline)
+    report.source, report.origin, version = source, origin, None
+    if directory is None:
+        try:
+            version = Version(args.version)
+        except InvalidVersion:
+            raise UsageError(f"{args.version!r} is not a version") from None
+        report.version = str(version)
+    if rebuild:
+        with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
+            candidates = rebuild_candidates(args, package, checker, version, Path(tmp))
+            report.files = rebuild_all(candidates, args.source, Path(tmp), uv)
+    elif version is None:
+        report.files = check_dist_dir(args.directory, package, checker)
+    else:
+        options = index_options(args)
+        built = None if args.built is None else built_digests(args.built)
+        report.files = check_release(package, version, checker, options, built)
+    if args.pylock is not None:
+        report.pylock = check_pylock(args.pylock, package, identity)
+    return report
 
 
 def provenance_bytes(
@@ -1497,50 +1563,6 @@ def matches_entry(identity: Identity, entry: Mapping[str, Any]) -> bool | None:
     return identity.same_environment(environment)
 
 
-def check_pylock(
-    path: Path, package: NormalizedName, identity: Identity
-) -> PylockResult:
-    from packaging.pylock import Pylock, PylockValidationError
-
-    try:
-        lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path} is not TOML: {error}") from None
-    except PylockValidationError as error:
-        raise UsageError(f"{path} is not a valid pylock file: {error}") from None
-    packages = [p for p in lock.packages if p.name == package]
-    if not packages:
-        raise UsageError(f"{path} locks no package named {package}")
-    entries = [e for p in packages for e in (p.attestation_identities or [])]
-    verdicts = [matches_entry(identity, e) for e in entries]
-    if True in verdicts:
-        return PylockResult(str(path), "match", f"{path} names this identity")
-    if None in verdicts:
-        return PylockResult(
-            str(path),
-            "match",
-            f"{path} names this repository and workflow but no environment; "
-            f"add environment = {json.dumps(identity.environment)} to pin it",
-        )
-    if not entries:
-        return PylockResult(
-            str(path),
-            "missing",
-            f"{path} has no attestation-identities for {package}; "
-            "add the entry below (lockers do not write it yet)",
-        )
-    named = "; ".join(
-        ", ".join(f"{k}={v}" for k, v in entry.items()) for entry in entries
-    )
-    return PylockResult(
-        str(path),
-        "mismatch",
-        f"RED FLAG: {path} expects {package} from another publisher ({named})",
-    )
-
-
 # --- Output ----------------------------------------------------------------------
 
 
@@ -1823,47 +1845,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(printable(f"error: {message}"), file=sys.stderr)
     return 2
-
-
-def run(args: argparse.Namespace) -> Report:
-    identity = identity_from(args)
-    package = canonicalize_name(args.package)
-    rebuild = args.mode == "rebuild"
-    if rebuild and (args.version is None) == (args.dist is None):
-        raise UsageError(
-            "rebuild takes VERSION (files from the index) or --dist DIR (local "
-            "files), one of them"
-        )
-    source = source_from(args)
-    uv = tool_path("uv") if rebuild else ""
-    checker = AttestationChecker(
-        identity, staging=args.staging, offline=args.offline, source=source
-    )
-    directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
-    origin = "the index" if directory is None else str(directory)
-    report = Report(
-        args.mode, package, identity, checker.instance, args.offline, source, origin
-    )
-    version = None
-    if directory is None:
-        try:
-            version = Version(args.version)
-        except InvalidVersion:
-            raise UsageError(f"{args.version!r} is not a version") from None
-        report.version = str(version)
-    if rebuild:
-        with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
-            candidates = rebuild_candidates(args, package, checker, version, Path(tmp))
-            report.files = rebuild_all(candidates, args.source, Path(tmp), uv)
-    elif directory is not None:
-        report.files = check_dist_dir(directory, package, checker)
-    elif version is not None:
-        options = index_options(args)
-        built = None if args.built is None else built_digests(args.built)
-        report.files = check_release(package, version, checker, options, built)
-    if args.pylock is not None:
-        report.pylock = check_pylock(args.pylock, package, identity)
-    return report
 
 
 if __name__ == "__main__":
