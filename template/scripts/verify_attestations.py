@@ -590,7 +590,10 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
     """A document's bytes, read no further than one byte past MAX_DOCUMENT
     whatever the file system or a Content-Length says."""
     data = bytearray()
-    while len(data) <= MAX_DOCUMENT and (chunk := read(MAX_DOCUMENT + 1 - len(data))):
+    # In chunks: a read of the whole bound would allocate it for every file.
+    while len(data) <= MAX_DOCUMENT and (
+        chunk := read(min(1 << 16, MAX_DOCUMENT + 1 - len(data)))
+    ):
         data += chunk
     if len(data) > MAX_DOCUMENT:
         raise DocumentTooLarge(
