@@ -532,3 +532,18 @@ def test_wheel_unpacked_size_at_the_bound_and_one_past(
     wheel = wheel_of(tmp_path / "past.whl", [600, 401])
     with pytest.raises(ValueError, match="1001 bytes unpacked"):
         verify.archive_members(wheel, wheel.name)
+
+
+def test_a_file_that_differs_wins_over_one_not_rebuilt(verify: ModuleType) -> None:
+    # As in release: 1 (evidence against a file) over 2 (could not check).
+    identity = verify.Identity(REAL, "release.yml", "")
+    report = verify.Report("rebuild", "pypi-attestations", identity, "production", True)
+    report.files = [verify.FileResult("a.whl", "error", "the build failed")]
+    assert report.exit_code == 2
+    report.files.append(verify.FileResult("b.tar.gz", "differs", "its contents"))
+    assert report.exit_code == 1
+    report.files[1] = verify.FileResult("b.tar.gz", "unverified", "signed by another")
+    assert report.exit_code == 1
+    report.files[1] = verify.FileResult("b.tar.gz", "reproduced", "sha256:…")
+    report.pylock = verify.PylockResult("pylock.toml", "mismatch", "RED FLAG")
+    assert report.exit_code == 1

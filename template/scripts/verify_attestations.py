@@ -160,6 +160,10 @@ MAX_DOCUMENT = 1024 * 1024
 MAX_UNPACKED = 1024 * 1024 * 1024
 MAX_MEMBERS = 100_000
 NO_ATTESTATION = "no attestation: "
+PREDICATES: dict[str, str] = {
+    AttestationType.PYPI_PUBLISH_V1: "PyPI publish",
+    AttestationType.SLSA_PROVENANCE_V1: "SLSA provenance",
+}
 
 # The first status of each mode is success; a failed one is evidence against
 # the file (exit status 1), an error is "could not check" (2).
@@ -432,7 +436,9 @@ class AttestationChecker:
         version = parse_name(dist.name)[1]  # the library checked the name
         if problem := check_source(claims, self.source, version):
             return False, problem
-        return True, f"signed by {signer(claims)} ({short_type(signed_type)})"
+        repository, workflow, ref = signed_by(claims)
+        signer = f"{repository}, {workflow} @ {ref}"
+        return True, f"signed by {signer} ({short_type(signed_type)})"
 
     def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
         """The expected publisher, spelled as the certificate spells it.
@@ -472,11 +478,10 @@ class AttestationChecker:
         issuer = claims.get(OID_ISSUER, "")
         if issuer != GITHUB_ACTIONS_ISSUER:
             return f"not signed by GitHub Actions (certificate issuer: {issuer})"
-        repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
+        repository, workflow, ref = signed_by(claims)
         if not self.identity.same_repository(repository):
             expected = self.identity.repository
             return f"signed by repository {repository}, expected {expected}"
-        workflow, _, ref = workflow_of(claims, repository)
         if workflow != self.identity.workflow:
             return (
                 f"signed by workflow {workflow or '?'} @ {ref}, "
@@ -532,28 +537,20 @@ def der_utf8_string(data: bytes) -> str | None:
         return None
 
 
-def signer(claims: Mapping[str, str]) -> str:
-    """Who signed a verified certificate: repository, workflow @ ref."""
+def signed_by(claims: Mapping[str, str]) -> tuple[str, str, str]:
+    """(repository, workflow file, ref) of a certificate; the workflow and the
+    ref come from its Build Config URI."""
     repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-    workflow, _, ref = workflow_of(claims, repository)
-    return f"{repository}, {workflow} @ {ref}"
-
-
-def workflow_of(claims: Mapping[str, str], repository: str) -> tuple[str, str, str]:
-    """(workflow file, "@", ref) from the certificate's Build Config URI."""
     uri = claims.get(OID_BUILD_CONFIG_URI, "")
     prefix = f"{GITHUB}{repository}/.github/workflows/"
     if not uri.startswith(prefix):
-        return "", "@", claims.get(OID_SOURCE_REPOSITORY_REF, "?")
-    return uri.removeprefix(prefix).partition("@")
+        return repository, "", claims.get(OID_SOURCE_REPOSITORY_REF, "?")
+    workflow, _, ref = uri.removeprefix(prefix).partition("@")
+    return repository, workflow, ref
 
 
 def short_type(predicate_type: str) -> str:
-    known: dict[str, str] = {
-        AttestationType.PYPI_PUBLISH_V1: "PyPI publish attestation",
-        AttestationType.SLSA_PROVENANCE_V1: "SLSA provenance attestation",
-    }
-    return known.get(predicate_type, f"{predicate_type} attestation")
+    return f"{PREDICATES.get(predicate_type, predicate_type)} attestation"
 
 
 def load_attestation(text: bytes) -> Attestation:
@@ -1321,6 +1318,13 @@ UNREADABLE: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, Runtim
 UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
 
 
+def stream_sha256(data: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := data.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def archive_members(path: Path, name: str) -> list[Member]:
     """The members of a wheel (zip) or sdist (tar.gz), in archive order,
     read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
@@ -1376,13 +1380,6 @@ class Member:
     name: str
     sha256: str
     metadata: dict[str, object]
-
-
-def stream_sha256(data: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := data.read(1 << 20):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 class Bounded(io.RawIOBase):
