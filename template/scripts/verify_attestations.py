@@ -693,6 +693,7 @@ def check_dist_dir(
 # Waits between attempts at one request, in seconds; its length is the number
 # of retries.
 RETRY_DELAYS = (1.0, 3.0)
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class InsecureRedirect(requests.RequestException):
@@ -756,18 +757,12 @@ def url_problem(url: str, allow_local: bool) -> str | None:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    local = parts.scheme == "http" and parts.hostname in {
-        "127.0.0.1",
-        "::1",
-        "localhost",
-    }
+    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
         return None
-    return (
-        "plain http (--insecure-local-index accepts it, for tests)"
-        if local
-        else "not https"
-    )
+    if local:
+        return "plain http (--insecure-local-index accepts it, for tests)"
+    return "not https"
 
 
 def listed_problem(
@@ -1159,13 +1154,8 @@ BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
 BUILD_UMASK = 0o022
 # The publish workflow's build, after `uv` (only the backend pinned by hash
 # builds, not uv's built-in copy).
-BUILD_COMMAND: tuple[str, ...] = (
-    "build",
-    "--no-sources",
-    "--force-pep517",
-    "--require-hashes",
-)
-BUILD_COMMAND += ("--build-constraints", BUILD_CONSTRAINTS)
+BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --build-constraints"
+BUILD_COMMAND = ("build", *BUILD_OPTIONS.split(), BUILD_CONSTRAINTS)
 UNSIGNED = "no attestation: the commit is the one --commit names"
 # How git reaches a mirror; every other GIT_ variable (a repository, an index,
 # a configuration) is dropped.
