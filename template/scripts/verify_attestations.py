@@ -80,6 +80,7 @@ evidence against a file.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import io
@@ -308,6 +309,8 @@ class Report:
 # --- Checks: names and attestations --------------------------------------------
 
 
+# A name is parsed where it is listed, checked and verified: once is enough.
+@functools.lru_cache(maxsize=1024)
 def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ...]]:
     """(project, version, what the name says the file is) of a wheel or sdist.
 
@@ -358,6 +361,11 @@ def spelled_twice(names: Sequence[str]) -> dict[str, str]:
         if len(set(group)) > 1
         for name in group
     }
+
+
+@functools.lru_cache(maxsize=16)
+def publisher(repository: str, workflow: str) -> GitHubPublisher:
+    return GitHubPublisher(repository=repository, workflow=workflow)
 
 
 class _AnySigner:
@@ -454,7 +462,7 @@ class AttestationChecker:
         claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
         if not self.identity.same_repository(claimed):
             claimed = self.identity.repository
-        return GitHubPublisher(repository=claimed, workflow=self.identity.workflow)
+        return publisher(claimed, self.identity.workflow)
 
     def _explain(
         self, attestation: Attestation, dist: Distribution, error: Exception
