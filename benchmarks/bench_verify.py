@@ -12,13 +12,17 @@ measured:
   script, loads the trust root and checks the N files;
 - a whole run of the script's command line on one file (start-up alone);
 - `pypi-attestations verify attestation` once per file, as a shell loop
-  over the files would run it.
+  over the files would run it;
+- the same in-process check by the script as it was at --baseline (a git
+  revision, a1af9ab by default: before issue 16 shortened it), its rounds
+  taken in turn with the current script's, so that both see the same load.
 
 All use the trust root bundled with sigstore (--offline) and must accept
 every file. Targets: 500 files/s or more in one process; 100 files in under
-1 s; at least 10x the per-file CLI.
+1 s; at least 10x the per-file CLI; at least the baseline's files per second.
 
     uv run python benchmarks/bench_verify.py [--files N] [--rounds R] [--cli-files M]
+        [--baseline REV]
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import import_script, working_tree_copy  # noqa: E402 - the tests' copy of the tree
 
 FIXTURES = REPO.parent / "shared" / "fixtures" / "attestations"
+SCRIPT = "template/scripts/verify_attestations.py"
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 ATTESTATION = SDIST + ".publish.attestation"
 REPOSITORY = "trailofbits/pypi-attestations"
@@ -121,6 +126,11 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
+        "--baseline",
+        default="a1af9ab",
+        help="git revision whose script is measured beside this one",
+    )
+    parser.add_argument(
         "--cli-files",
         type=int,
         default=10,
@@ -136,9 +146,25 @@ def main() -> int:
         directories = copies(Path(tmp) / "files", options.files)
 
         verify = import_script(script)
+        # The baseline under another module name, so that both stay loaded.
+        old = Path(tmp) / "verify_attestations_baseline.py"
+        old.write_bytes(
+            subprocess.run(
+                ["git", "show", f"{options.baseline}:{SCRIPT}"],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            ).stdout
+        )
+        baseline = import_script(old)
         # What the script's main() does: sigstore warns at every offline load.
         logging.getLogger("sigstore").setLevel(logging.ERROR)
-        rounds = sorted(in_process(verify, directories) for _ in range(options.rounds))
+        rounds, old_rounds = [], []
+        for _ in range(options.rounds):
+            rounds.append(in_process(verify, directories))
+            old_rounds.append(in_process(baseline, directories))
+        rounds.sort()
+        old_rounds.sort()
 
         start = time.perf_counter()
         subprocess.run(
@@ -196,10 +222,23 @@ def main() -> int:
         f"pypi-attestations verify attestation, a process per file: "
         f"{len(cli_directories)} files in {theirs:.2f} s = {cli_rate:.2f} files/s"
     )
+    old_best = files / old_rounds[0][0]
+    old_median = files / old_rounds[len(old_rounds) // 2][0]
+    old_per_cpu = files / min(cpu for _, cpu in old_rounds)
+    print(
+        f"the script at {options.baseline}, in one process, in turn with this one: "
+        f"{old_best:.0f} files/s (best of {len(old_rounds)}; median "
+        f"{old_median:.0f} files/s; {old_per_cpu:.0f} files per CPU second)"
+    )
+    print(
+        f"this script / the baseline: {best / old_best:.2f}x best, "
+        f"{median / old_median:.2f}x median, {per_cpu / old_per_cpu:.2f}x per CPU "
+        "second"
+    )
     print(f"ratio, in one process: {best / cli_rate:.0f}x")
     print(
         "targets: 500 files/s or more in one process; 100 files in under 1 s; "
-        "at least 10x the per-file CLI"
+        "at least 10x the per-file CLI; at least the baseline's files per second"
     )
     return 0
 

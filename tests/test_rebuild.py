@@ -485,3 +485,66 @@ def test_no_line_of_the_rebuild_report_can_be_a_workflow_command(
     assert result.code == 1
     assert not [line for line in result.out.splitlines() if line.startswith("::")]
     assert "x\\n::error::pwned-0.1.0.tar.gz" in result.out
+
+
+# --- The bounds on what a published archive may unpack to -------------------------
+
+
+def wheel_of(path: Path, sizes: list[int]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for number, size in enumerate(sizes):
+            archive.writestr(f"pkg/m{number}", b"x" * size)
+    return path
+
+
+def sdist_of(path: Path, members: int) -> Path:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as archive:
+        for number in range(members):
+            archive.addfile(tarfile.TarInfo(f"pkg-1.0/m{number}"), io.BytesIO(b""))
+    path.write_bytes(gzip.compress(raw.getvalue()))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["whl", "tar.gz"])
+def test_member_count_at_the_bound_and_one_past(
+    verify: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str
+) -> None:
+    monkeypatch.setattr(verify, "MAX_MEMBERS", 3)
+    for members, readable in ((3, True), (4, False)):
+        path = tmp_path / f"pkg-{members}.{kind}"
+        if kind == "whl":
+            wheel_of(path, [0] * members)
+        else:
+            sdist_of(path, members)
+        if readable:
+            assert len(verify.archive_members(path, path.name)) == members
+        else:
+            with pytest.raises(ValueError, match="not a readable archive"):
+                verify.archive_members(path, path.name)
+
+
+def test_wheel_unpacked_size_at_the_bound_and_one_past(
+    verify: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(verify, "MAX_UNPACKED", 1000)
+    wheel = wheel_of(tmp_path / "at.whl", [600, 400])
+    assert len(verify.archive_members(wheel, wheel.name)) == 2
+    wheel = wheel_of(tmp_path / "past.whl", [600, 401])
+    with pytest.raises(ValueError, match="1001 bytes unpacked"):
+        verify.archive_members(wheel, wheel.name)
+
+
+def test_a_file_that_differs_wins_over_one_not_rebuilt(verify: ModuleType) -> None:
+    # As in release: 1 (evidence against a file) over 2 (could not check).
+    identity = verify.Identity(REAL, "release.yml", "")
+    report = verify.Report("rebuild", "pypi-attestations", identity, "production", True)
+    report.files = [verify.FileResult("a.whl", "error", "the build failed")]
+    assert report.exit_code == 2
+    report.files.append(verify.FileResult("b.tar.gz", "differs", "its contents"))
+    assert report.exit_code == 1
+    report.files[1] = verify.FileResult("b.tar.gz", "unverified", "signed by another")
+    assert report.exit_code == 1
+    report.files[1] = verify.FileResult("b.tar.gz", "reproduced", "sha256:…")
+    report.pylock = verify.PylockResult("pylock.toml", "mismatch", "RED FLAG")
+    assert report.exit_code == 1

@@ -10,7 +10,9 @@ served by the test on 127.0.0.1.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -1233,6 +1235,94 @@ def test_release_fails_on_a_file_name_listed_twice(
     )
 
 
+SPELLINGS = [
+    ("pypi_attestations-0.0.019.tar.gz", SDIST),
+    ("PyPI_Attestations-0.0.19.tar.gz", SDIST),
+    ("PyPI.Attestations-0.0.19-py3-none-any.whl", WHEEL_0019),
+    ("pypi_attestations-0.0.19.0-py3-none-any.whl", WHEEL_0019),
+]
+SPELLING_IDS = ["version", "case", "wheel-name", "wheel-version"]
+
+
+@pytest.mark.parametrize(("other", "name"), SPELLINGS, ids=SPELLING_IDS)
+def test_release_fails_on_one_distribution_listed_under_two_spellings(
+    cli: Callable[..., Outcome], index: FakeIndex, fixtures: Path, other: str, name: str
+) -> None:
+    data = (fixtures / SDIST).read_bytes()
+    provenance = (fixtures / (SDIST + ".provenance")).read_bytes()
+    for listed in (name, other):
+        index.add(listed, data, provenance)
+    result = cli(*release_args(index, "--environment", ""))
+    assert (result.code, result.err) == (1, "")
+    assert result.line(name) == (
+        f"FAIL {name}: the same distribution is also named {other}"
+    )
+    assert result.line(other) == (
+        f"FAIL {other}: the same distribution is also named {name}"
+    )
+    assert not any("/files/" in path for path in index.hits)  # judged by name
+
+
+@pytest.mark.parametrize(("other", "name"), SPELLINGS[:2], ids=SPELLING_IDS[:2])
+def test_dist_fails_on_one_distribution_under_two_spellings(
+    cli: Callable[..., Outcome], dist: Path, fixtures: Path, other: str, name: str
+) -> None:
+    place(
+        dist, (fixtures / SDIST, other), (fixtures / (SDIST + SUFFIX), other + SUFFIX)
+    )
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert (
+        result.line(SDIST)
+        == f"FAIL {SDIST}: the same distribution is also named {other}"
+    )
+    assert (
+        result.line(other)
+        == f"FAIL {other}: the same distribution is also named {SDIST}"
+    )
+
+
+def make_fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (Path.mkdir, "a directory, not a regular file"),
+        (make_fifo, "a FIFO, not a regular file"),
+        (
+            lambda path: path.symlink_to(SDIST),
+            f"a symbolic link (to {SDIST}): not followed",
+        ),
+        (
+            lambda path: path.symlink_to(Path(sys.executable)),
+            f"a symbolic link (to {sys.executable}): not followed",
+        ),
+    ],
+    ids=["directory", "fifo", "link-inside", "link-outside"],
+)
+def test_dist_fails_on_an_entry_that_is_not_a_regular_file(
+    cli: Callable[..., Outcome],
+    dist: Path,
+    make: Callable[[Path], object],
+    reason: str,
+) -> None:
+    make(dist / WHEEL_0019)
+    result = cli("dist", dist, *ARGS)
+    assert (result.code, result.err) == (1, "")
+    assert result.line(WHEEL_0019) == f"FAIL {WHEEL_0019}: {reason}"
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    # The attestation beside a distribution is checked the same way.
+    (dist / WHEEL_0019).rename(dist / ".moved")
+    attestation = dist / (SDIST + SUFFIX)
+    attestation.rename(dist / ".real")
+    make(attestation)
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(SDIST) == f"FAIL {SDIST}: {SDIST}{SUFFIX}: {reason}"
+
+
 def test_dist_file_name_cannot_become_a_workflow_command(
     cli: Callable[..., Outcome], dist: Path, fixtures: Path
 ) -> None:
@@ -1346,3 +1436,119 @@ def test_a_redirect_away_from_https_is_not_followed(verify: ModuleType) -> None:
     assert str(refused.value) == (
         "the project page was redirected to http://files.example/a.whl: not https"
     )
+
+
+# --- Every bound at its edge and one past ------------------------------------------
+
+
+class Tripwire:
+    """A stream of `size` bytes that fails the test once more than `allowed`
+    bytes were read from it: what reading that stops at the bound never does."""
+
+    def __init__(self, size: float, allowed: int) -> None:
+        self.left, self.allowed = size, allowed
+
+    def read(self, n: int = -1) -> bytes:
+        got = int(min(self.left if n < 0 else n, self.left))
+        assert got <= self.allowed, f"read {got} more bytes, {self.allowed} allowed"
+        self.allowed -= got
+        self.left -= got
+        return b"x" * got
+
+
+def test_document_reading_stops_one_byte_past_the_bound(
+    verify: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify, "MAX_DOCUMENT", 1000)
+    assert verify.read_document(Tripwire(1000, 1001).read, "it") == b"x" * 1000
+    for size in (1001, float("inf")):  # one past, and a stream without end
+        with pytest.raises(verify.DocumentTooLarge, match="larger than 1,000 bytes"):
+            verify.read_document(Tripwire(size, 1001).read, "it")
+
+
+def test_sdist_unpacking_stops_one_byte_past_the_bound(verify: ModuleType) -> None:
+    at = io.BufferedReader(verify.Bounded(Tripwire(1000, 1001), 1000))
+    assert len(at.read()) == 1000
+    for size in (1001, float("inf")):  # one past, and a stream without end
+        past = io.BufferedReader(verify.Bounded(Tripwire(size, 1001), 1000))
+        with pytest.raises(ValueError, match="unpacks to more than"):
+            past.read()
+
+
+@pytest.mark.parametrize("past", [0, 1], ids=["at-the-bound", "one-past"])
+def test_attestation_and_provenance_at_the_document_bound(
+    cli: Callable[..., Outcome],
+    verify: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    dist: Path,
+    published: FakeIndex,
+    fixtures: Path,
+    past: int,
+) -> None:
+    too_large = "is larger than {:,} bytes: refused unread"
+    size = (fixtures / (SDIST + SUFFIX)).stat().st_size
+    monkeypatch.setattr(verify, "MAX_DOCUMENT", size - past)
+    line = cli("dist", dist, *ARGS).line(SDIST)
+    assert line.endswith(too_large.format(size - 1)) == bool(past), line
+    size = (fixtures / (SDIST + ".provenance")).stat().st_size
+    monkeypatch.setattr(verify, "MAX_DOCUMENT", size - past)
+    line = cli(*release_args(published, "--environment", "")).line(SDIST)
+    assert line.endswith(too_large.format(size - 1)) == bool(past), line
+
+
+@pytest.mark.parametrize(
+    ("flag", "edge", "past"),
+    [
+        ("--repository", f"{'o' * 39}/x", f"{'o' * 40}/x"),
+        ("--repository", f"o/{'r' * 100}", f"o/{'r' * 101}"),
+        ("--repository-id", "9" * 20, "9" * 21),
+        ("--commit", "a" * 40, "a" * 41),
+        ("--commit", "a" * 64, "a" * 65),
+        ("--retries", "2", "3"),
+        ("--retries", "0", "-1"),
+        ("--jobs", "1", "0"),
+        ("--timeout", "0.001", "0"),
+    ],
+    ids=[
+        "owner",
+        "name",
+        "repository-id",
+        "sha1",
+        "sha256",
+        "retries",
+        "no-retries",
+        "jobs",
+        "timeout",
+    ],
+)
+def test_every_argument_bound_at_its_edge_and_one_past(
+    verify: ModuleType, script: Path, flag: str, edge: str, past: str
+) -> None:
+    def accepted(value: str) -> bool:
+        argv = ["release", "1.0", f"{flag}={value}"]
+        argv += ["--pyproject", str(script.parent.parent / "pyproject.toml")]
+        try:
+            args = verify.parser().parse_args(argv)
+            verify.identity_from(args)
+            verify.source_from(args)
+        except (SystemExit, verify.UsageError):
+            return False
+        return True
+
+    assert (accepted(edge), accepted(past)) == (True, False)
+
+
+def test_failed_wins_over_could_not_check_in_one_run(
+    cli: Callable[..., Outcome], published: FakeIndex
+) -> None:
+    # 1 is evidence against a file; 2 asks to try again, which cannot undo it.
+    published.routes[f"/files/{SDIST}"].status = 500
+    args = release_args(published, "--environment", "", "--retries", "0")
+    assert cli(*args).code == 2  # "could not check" alone
+    published.add("evil.bin", b"x", None)
+    result = cli(*args)
+    assert result.line(SDIST).startswith(f"ERROR {SDIST}: HTTP 500")
+    assert result.line("evil.bin").startswith("FAIL evil.bin: ")
+    assert result.code == 1
+    assert "2 files: 0 verified, 1 failed, 1 not checked" in result.out
+    assert json.loads(cli(*args, "--json").out)["exit_code"] == 1

@@ -17,35 +17,41 @@
 
 `dist` checks local files before they are uploaded: every wheel and sdist in
 DIR must have a `<file>.publish.attestation` beside it, signed on Sigstore by
-the expected GitHub repository and workflow for exactly that file.
+the expected GitHub repository and workflow for exactly that file. The
+environment cannot be checked here.
 
 `release` checks a published version on the index: every file of the version
 must have provenance (PEP 740), every attestation in it must verify against
 the downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
-and environment.
+and environment. With --built DIR, the index must hold exactly the files a
+release run built, byte for byte.
 
-In both modes the certificate must also record the release: its ref must be
+`rebuild` proves what was published, not only who published it: after a
+file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
+its certificate names is cloned alone into a temporary directory and built as
+the publish workflow builds it (uv build, the backend pinned by hash in the
+commit's build constraints, SOURCE_DATE_EPOCH from the commit); each file is
+reported `reproduced` or `differs`, with the first differing member of the
+archive. With --commit, every attestation must name that commit, and a file
+without an attestation is rebuilt from it, unverified (for files that were
+never signed). It needs git and uv.
+
+In every mode the certificate must also record the release: its ref must be
 the tag of the file's version (refs/tags/v{version} by default, as both of
 the template's triggers sign at the tag); with --commit, the commit; with
 --repository-id, GitHub's numeric id of the repository, which a deleted and
 re-created repository of the same name does not have. Owner and repository
 names are compared case-insensitively, as GitHub compares them.
 
-`rebuild` proves what was published, not only who published it: after a
-file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
-its certificate names is cloned alone into a temporary directory and built as
-the publish workflow builds it; each file is reported `reproduced` or
-`differs`, with the first differing member of the archive. It needs git and
-uv.
-
 What each mode can prove about the GitHub environment: a Sigstore certificate
 made from a GitHub Actions token records the repository, the workflow file,
-the ref and the commit, but not the environment (Fulcio has no field for it,
-and pypi-attestations' GitHubPublisher ignores its `environment` when
-verifying). So `dist` cannot check the environment and says so; `release`
-checks it against the publisher the index recorded in the provenance, which
-is the environment the index's trusted publisher required at upload time.
+the ref and the commit, but does not record the GitHub environment (Fulcio
+has no field for it, and pypi-attestations' GitHubPublisher ignores its
+`environment` when verifying). So `dist` cannot check the environment and
+says so; `release` checks it against the publisher the index recorded in the
+provenance, which is the environment the index's trusted publisher required
+at upload time.
 
 The expected identity (package, repository, workflow, environment, tag and
 an optional repository-id) is read from the project's pyproject.toml: the
@@ -57,21 +63,24 @@ project made from the template.
 Everything read is untrusted and answered in this script's words, one line
 per file: attestations and provenance over 1 MiB are refused unread, deep
 nesting is refused by the parser, a name the index lists for the version that
-is not this project's wheel or sdist of it (or is listed twice) fails the
-release, every URL and redirect must be https (--insecure-local-index admits
-a plain-http index on this machine, for tests), and control characters in
-names are printed escaped, so that no name can become a GitHub Actions
-workflow command.
+is not this project's wheel or sdist of it (or names one twice, however
+spelled) fails the release, a local entry that is not a regular file (a
+directory, a FIFO, a link, which is never followed) fails, every URL and
+redirect must be https (--insecure-local-index admits a plain-http index on
+this machine, for tests), and control characters in names are printed
+escaped, so that no name can become a GitHub Actions workflow command.
 
-Exit status: 0 every file verified, 1 a file failed or lacks an attestation
-(or a --pylock file names another identity; for `rebuild`, a file differs),
-2 a usage, network or index error (the index may not list a new release yet:
-try again), or for `rebuild` a clone or build error.
+Exit status: 0 every file verified (or reproduced); 1 a file failed, lacks an
+attestation or differs, or a --pylock file names another identity; 2 a usage,
+network or index error (the index may not list a new release yet: try
+again), or a clone or build error. 1 wins over 2: retrying cannot undo
+evidence against a file.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import io
@@ -80,6 +89,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -91,7 +101,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
 
@@ -136,14 +146,43 @@ OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
 OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
+CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI}) | {
+    OID_SOURCE_REPOSITORY_DIGEST,
+    OID_SOURCE_REPOSITORY_REF,
+    OID_SOURCE_REPOSITORY_IDENTIFIER,
+}
 
 # An attestation is about 10 kB and a provenance object holds a few: anything
 # larger is refused unread, so a hostile index or file cannot make the parser
 # chew on it.
 MAX_DOCUMENT = 1024 * 1024
-TAG_PREFIX = "refs/tags/"
+# What a published archive may unpack to before it is refused unread further:
+# the comparison reads every member, and a hostile file is small.
+MAX_UNPACKED = 1024 * 1024 * 1024
+MAX_MEMBERS = 100_000
+NO_ATTESTATION = "no attestation: "
+PREDICATES: dict[str, str] = {
+    AttestationType.PYPI_PUBLISH_V1: "PyPI publish",
+    AttestationType.SLSA_PROVENANCE_V1: "SLSA provenance",
+}
 
-Status = Literal["OK", "FAIL", "ERROR"]
+# The first status of each mode is success; a failed one is evidence against
+# the file (exit status 1), an error is "could not check" (2).
+Status = Literal["OK", "FAIL", "ERROR", "reproduced", "differs", "unverified", "error"]
+FAILED = frozenset({"FAIL", "differs", "unverified"})
+ERRORS = frozenset({"ERROR", "error"})
+SUMMARY = {
+    "verify": {"OK": "verified", "FAIL": "failed"}
+    | {"ERROR": "not checked (network or index error)"},
+    "rebuild": {"reproduced": "reproduced", "differs": "differ"}
+    | {"unverified": "not verified", "error": "not rebuilt (fetch or build error)"},
+}
+# What a rebuild says of every file in JSON besides its verdict: `member` is
+# the first member of the archive that differs, `contents_match` whether all
+# members' contents match, `attested` False for a file rebuilt from --commit
+# without an attestation.
+REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "member")
+REBUILD_DETAILS += ("rebuilt_sha256", "contents_match", "attested")
 T = TypeVar("T")
 
 
@@ -153,6 +192,10 @@ class UsageError(Exception):
 
 class IndexUnavailable(Exception):
     """The index or the network did not answer usefully (exit status 2)."""
+
+
+class DocumentTooLarge(ValueError):
+    """A document over MAX_DOCUMENT bytes, left unread."""
 
 
 @dataclass(frozen=True)
@@ -172,73 +215,45 @@ class Identity:
         # and compares them lowercased; None is "no environment".
         return self.environment.casefold() == (other or "").casefold()
 
-    def as_publisher(self) -> GitHubPublisher:
-        # The environment is not passed: the library's GitHub policy only
-        # checks the repository and the workflow, and a certificate could not
-        # prove the environment anyway (see the module docstring).
-        return GitHubPublisher(repository=self.repository, workflow=self.workflow)
-
     def pylock_entry(self) -> dict[str, str]:
-        entry = {
-            "kind": "GitHub",
-            "repository": self.repository,
-            "workflow": self.workflow,
-        }
-        if self.environment:
-            entry["environment"] = self.environment
-        return entry
+        entry = {"kind": "GitHub", "repository": self.repository}
+        entry["workflow"] = self.workflow
+        return entry | ({"environment": self.environment} if self.environment else {})
 
     def pylock_toml(self) -> str:
         # A JSON string is a TOML basic string, unless it holds \uD83D-style
         # surrogate escapes, which ensure_ascii=False avoids.
-        lines = ["[[packages.attestation-identities]]"]
-        lines += [
-            f"{k} = {json.dumps(v, ensure_ascii=False)}"
-            for k, v in self.pylock_entry().items()
-        ]
-        return "\n".join(lines)
+        entry = self.pylock_entry().items()
+        lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in entry]
+        return "\n".join(["[[packages.attestation-identities]]", *lines])
 
 
 @dataclass(frozen=True)
 class Source:
-    """What the certificate must record about the source that was built.
-
-    tag is the release tag's pattern ("v{version}": the ref must be
-    refs/tags/v<the file's version>); commit and repository_id are checked
-    only when given.
-    """
+    """What the certificate must record about the source that was built: the
+    ref refs/tags/<tag, with the file's version for {version}>; the commit and
+    the repository id only when given."""
 
     tag: str = "v{version}"
     commit: str | None = None
     repository_id: str | None = None
 
     def ref(self, version: Version | str) -> str:
-        return TAG_PREFIX + self.tag.replace("{version}", str(version))
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {
-            "tag": self.tag,
-            "commit": self.commit,
-            "repository_id": self.repository_id,
-        }
+        return "refs/tags/" + self.tag.replace("{version}", str(version))
 
 
 def check_source(
     claims: Mapping[str, str], source: Source, version: Version
 ) -> str | None:
-    """Why a verified certificate does not prove this release's source, if not.
+    """Why a verified certificate does not record this source, if not.
 
-    The ref must be the tag of the file's version, written as build tools
-    write it in file names (normalized: the publish workflow's checks
-    require the tag to match them), then the commit and the repository id
-    when they are expected.
+    The version is written as build tools write it in file names
+    (normalized: the publish workflow's checks require the tag to match them).
     """
     ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
     if ref != source.ref(version):
-        return (
-            f"signed at ref {ref or '(none)'}, expected the release tag "
-            f"{source.ref(version)}"
-        )
+        expected = source.ref(version)
+        return f"signed at ref {ref or '(none)'}, expected the release tag {expected}"
     commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
     if source.commit is not None and commit.casefold() != source.commit.casefold():
         return f"signed at commit {commit or '(none)'}, expected {source.commit}"
@@ -254,12 +269,12 @@ def check_source(
 
 @dataclass(frozen=True)
 class FileResult:
-    """The verdict on one file: OK, FAIL (evidence against it) or ERROR (the
-    network or index did not let us decide)."""
+    """The verdict on one file, a Status; a rebuild's has REBUILD_DETAILS."""
 
     file: str
     status: Status
     reason: str
+    details: Mapping[str, object] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -271,53 +286,86 @@ class PylockResult:
 
 @dataclass
 class Report:
-    mode: Literal["dist", "release"]
+    mode: Literal["dist", "release", "rebuild"]
     package: str
     identity: Identity
     sigstore: Literal["production", "staging"]
-    environment_checked: bool
     offline: bool
+    source: Source = field(default_factory=Source)
+    origin: str = "the index"  # or DIR
     version: str | None = None
     files: list[FileResult] = field(default_factory=list)
     pylock: PylockResult | None = None
-    source: Source = field(default_factory=Source)
 
     @property
     def exit_code(self) -> int:
-        return exit_status(
-            any(f.status == "FAIL" for f in self.files),
-            self.pylock,
-            any(f.status == "ERROR" for f in self.files),
-        )
-
-
-def exit_status(failed: bool, pylock: PylockResult | None, errored: bool) -> int:
-    """1 for evidence against a file or a lock naming another identity, which
-    wins over 2, "could not check": retrying (what 2 asks for) would not
-    change a failed signature; else 0."""
-    if failed or (pylock is not None and pylock.status == "mismatch"):
-        return 1
-    return 2 if errored else 0
+        if any(f.status in FAILED for f in self.files) or (
+            self.pylock is not None and self.pylock.status == "mismatch"
+        ):
+            return 1
+        return 2 if any(f.status in ERRORS for f in self.files) else 0
 
 
 # --- Checks: names and attestations --------------------------------------------
 
 
-def distribution_project(filename: str) -> NormalizedName:
-    """The project a wheel or sdist file name belongs to.
+# A name is parsed where it is listed, checked and verified: once is enough.
+@functools.lru_cache(maxsize=1024)
+def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ...]]:
+    """(project, version, what the name says the file is) of a wheel or sdist.
 
-    Raises ValueError saying why, for a name that is not a distribution.
+    The last is the same however the name is spelled: the binary
+    distribution format and sdist specs normalize the project and the
+    version, so `PyPI_Attestations-0.0.019.tar.gz` names the same sdist as
+    `pypi_attestations-0.0.19.tar.gz`. Raises ValueError saying why, for a
+    name that is not a distribution.
     """
     try:
         if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[0]
+            name, version, build, tags = parse_wheel_filename(filename)
+            return name, version, (name, version, build, tags)
         if filename.endswith(".tar.gz"):
-            return parse_sdist_filename(filename)[0]
+            name, version = parse_sdist_filename(filename)
+            return name, version, (name, version)
     except (InvalidWheelFilename, InvalidSdistFilename) as error:
         raise ValueError(f"not a valid distribution file name: {error}") from None
     if filename.endswith(".zip"):
         raise ValueError("a .zip sdist: the index accepts only .tar.gz (PEP 625)")
     raise ValueError("not a distribution: expected a wheel (.whl) or sdist (.tar.gz)")
+
+
+def parsed_version(filename: str) -> str | None:
+    """The version a wheel or sdist name claims, however odd the rest is."""
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+
+
+def spelled_twice(names: Sequence[str]) -> dict[str, str]:
+    """(name -> why) for every name that spells the same distribution as
+    another name: each is a second copy of one file, and none is trusted."""
+    groups: dict[object, list[str]] = {}
+    for name in names:
+        try:
+            key: object = parse_name(name)[2]
+        except ValueError:
+            key = name
+        groups.setdefault(key, []).append(name)
+    return {
+        name: "the same distribution is also named "
+        + ", ".join(printable(other) for other in group if other != name)
+        for group in groups.values()
+        if len(set(group)) > 1
+        for name in group
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def publisher(repository: str, workflow: str) -> GitHubPublisher:
+    return GitHubPublisher(repository=repository, workflow=workflow)
 
 
 class _AnySigner:
@@ -331,23 +379,15 @@ class _AnySigner:
         return None
 
 
+@dataclass
 class AttestationChecker:
     """Verifies attestations against one identity on one Sigstore instance."""
 
-    def __init__(
-        self,
-        identity: Identity,
-        *,
-        staging: bool,
-        offline: bool,
-        source: Source | None = None,
-    ) -> None:
-        self.identity = identity
-        self.staging = staging
-        self.offline = offline
-        self.source = source or Source()
-        self._publisher = identity.as_publisher()
-        self._prepared = False
+    identity: Identity
+    staging: bool
+    offline: bool
+    source: Source = field(default_factory=Source)
+    prepared: bool = False
 
     @property
     def instance(self) -> Literal["production", "staging"]:
@@ -360,22 +400,21 @@ class AttestationChecker:
         Sigstore's TUF repository on every call. Refreshing once here updates
         the local TUF cache; every verification then reads that cache
         (offline=True). With --offline nothing is fetched: the cache, or the
-        trust root bundled with sigstore, is used as it is. This also runs
-        before any thread starts, so the cache is never written concurrently.
+        trust root bundled with sigstore, is used as it is. Verification runs
+        in one thread only, so the cache is never written concurrently.
         """
-        if self._prepared:
+        if self.prepared:
             return
         try:
-            if self.staging:
-                Verifier.staging(offline=self.offline)
-            else:
-                Verifier.production(offline=self.offline)
+            (Verifier.staging if self.staging else Verifier.production)(
+                offline=self.offline
+            )
         except (SigstoreError, OSError) as error:
             raise IndexUnavailable(
                 f"could not load Sigstore's {self.instance} trust root ({error}); "
                 "--offline uses the cached or bundled one"
             ) from None
-        self._prepared = True
+        self.prepared = True
 
     def check(
         self,
@@ -402,9 +441,12 @@ class AttestationChecker:
         if predicate_type is not None and signed_type != predicate_type:
             wanted = short_type(predicate_type)
             return False, f"a {short_type(signed_type)}, not a {wanted}"
-        if problem := check_source(claims, self.source, distribution_version(dist)):
+        version = parse_name(dist.name)[1]  # the library checked the name
+        if problem := check_source(claims, self.source, version):
             return False, problem
-        return True, f"signed by {signer(claims)} ({short_type(signed_type)})"
+        repository, workflow, ref = signed_by(claims)
+        signer = f"{repository}, {workflow} @ {ref}"
+        return True, f"signed by {signer} ({short_type(signed_type)})"
 
     def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
         """The expected publisher, spelled as the certificate spells it.
@@ -412,14 +454,15 @@ class AttestationChecker:
         GitHub owner and repository names are case-insensitive, but the
         library compares the certificate's repository exactly: a certificate
         whose repository differs only in case is verified against its own
-        spelling, so the signature check still binds every other letter.
+        spelling, so the signature check still binds every other letter. The
+        environment is not passed: the library's GitHub policy only checks the
+        repository and the workflow, and a certificate could not prove the
+        environment anyway (see the module docstring).
         """
         claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-        if claimed == self.identity.repository or not self.identity.same_repository(
-            claimed
-        ):
-            return self._publisher
-        return GitHubPublisher(repository=claimed, workflow=self.identity.workflow)
+        if not self.identity.same_repository(claimed):
+            claimed = self.identity.repository
+        return publisher(claimed, self.identity.workflow)
 
     def _explain(
         self, attestation: Attestation, dist: Distribution, error: Exception
@@ -439,38 +482,20 @@ class AttestationChecker:
                 return f"the attestation is for another file ({message})"
             return f"signature does not verify on Sigstore {self.instance}: {message}"
         # A valid signature for this very file, by another identity.
-        return self._wrong_signer(attestation) or f"signer rejected: {message}"
-
-    def _wrong_signer(self, attestation: Attestation) -> str | None:
         claims = certificate_claims(attestation)
         issuer = claims.get(OID_ISSUER, "")
         if issuer != GITHUB_ACTIONS_ISSUER:
             return f"not signed by GitHub Actions (certificate issuer: {issuer})"
-        repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
+        repository, workflow, ref = signed_by(claims)
         if not self.identity.same_repository(repository):
-            return (
-                f"signed by repository {repository}, "
-                f"expected {self.identity.repository}"
-            )
-        workflow, _, ref = workflow_of(claims, repository)
+            expected = self.identity.repository
+            return f"signed by repository {repository}, expected {expected}"
         if workflow != self.identity.workflow:
             return (
                 f"signed by workflow {workflow or '?'} @ {ref}, "
                 f"expected {self.identity.workflow}"
             )
-        return None
-
-
-CLAIMS = frozenset(
-    {
-        OID_ISSUER,
-        OID_SOURCE_REPOSITORY_URI,
-        OID_SOURCE_REPOSITORY_DIGEST,
-        OID_SOURCE_REPOSITORY_REF,
-        OID_SOURCE_REPOSITORY_IDENTIFIER,
-        OID_BUILD_CONFIG_URI,
-    }
-)
+        return f"signer rejected: {message}"
 
 
 def certificate_claims(attestation: Attestation) -> dict[str, str]:
@@ -520,36 +545,20 @@ def der_utf8_string(data: bytes) -> str | None:
         return None
 
 
-def signer(claims: Mapping[str, str]) -> str:
-    """Who signed a verified certificate: repository, workflow @ ref."""
+def signed_by(claims: Mapping[str, str]) -> tuple[str, str, str]:
+    """(repository, workflow file, ref) of a certificate; the workflow and the
+    ref come from its Build Config URI."""
     repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
-    workflow, _, ref = workflow_of(claims, repository)
-    return f"{repository}, {workflow} @ {ref}"
-
-
-def distribution_version(dist: Distribution) -> Version:
-    """The version in a distribution's file name (the library checked the
-    name when it made the Distribution)."""
-    if dist.name.endswith(".whl"):
-        return parse_wheel_filename(dist.name)[1]
-    return parse_sdist_filename(dist.name)[1]
-
-
-def workflow_of(claims: Mapping[str, str], repository: str) -> tuple[str, str, str]:
-    """(workflow file, "@", ref) from the certificate's Build Config URI."""
     uri = claims.get(OID_BUILD_CONFIG_URI, "")
     prefix = f"{GITHUB}{repository}/.github/workflows/"
     if not uri.startswith(prefix):
-        return "", "@", claims.get(OID_SOURCE_REPOSITORY_REF, "?")
-    return uri.removeprefix(prefix).partition("@")
+        return repository, "", claims.get(OID_SOURCE_REPOSITORY_REF, "?")
+    workflow, _, ref = uri.removeprefix(prefix).partition("@")
+    return repository, workflow, ref
 
 
 def short_type(predicate_type: str) -> str:
-    known: dict[str, str] = {
-        AttestationType.PYPI_PUBLISH_V1: "PyPI publish attestation",
-        AttestationType.SLSA_PROVENANCE_V1: "SLSA provenance attestation",
-    }
-    return known.get(predicate_type, f"{predicate_type} attestation")
+    return f"{PREDICATES.get(predicate_type, predicate_type)} attestation"
 
 
 def load_attestation(text: bytes) -> Attestation:
@@ -564,64 +573,98 @@ def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> D
     """Parse untrusted JSON into a model; ValueError with a one-line reason.
 
     pydantic's parser bounds the nesting (json.loads would raise
-    RecursionError on 20,000 nested lists), and the size is bounded first.
+    RecursionError on 20,000 nested lists); read_document bounds the size.
     """
-    if len(text) > MAX_DOCUMENT:
-        raise ValueError(too_large(noun))
     try:
         return model.model_validate_json(text)
     except ValidationError as error:
-        problem = error.errors()[0] if error.errors() else None
-        if problem is not None and problem["type"] == "json_invalid":
-            message = problem["msg"]
+        problems = error.errors()
+        if problems and problems[0]["type"] == "json_invalid":
+            message = problems[0]["msg"]
             if "recursion limit" in message:
                 message = "nested too deeply: " + message
             raise ValueError(f"{noun} is not valid JSON ({message})") from None
-        raise ValueError(f"not {kind} ({first_error(error)})") from None
+        if not problems:
+            raise ValueError(f"not {kind} ({error})") from None
+        where = ".".join(str(part) for part in problems[0]["loc"]) or "document"
+        more = f", and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise ValueError(f"not {kind} ({where}: {problems[0]['msg']}{more})") from None
 
 
-def too_large(noun: str) -> str:
-    return f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
-
-
-def first_error(error: ValidationError) -> str:
-    problems = error.errors()
-    if not problems:
-        return str(error)
-    where = ".".join(str(part) for part in problems[0]["loc"]) or "document"
-    more = f", and {len(problems) - 1} more" if len(problems) > 1 else ""
-    return f"{where}: {problems[0]['msg']}{more}"
+def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
+    """A document's bytes, read no further than one byte past MAX_DOCUMENT
+    whatever the file system or a Content-Length says."""
+    data = bytearray()
+    # In chunks: a read of the whole bound would allocate it for every file.
+    while len(data) <= MAX_DOCUMENT and (
+        chunk := read(min(1 << 16, MAX_DOCUMENT + 1 - len(data)))
+    ):
+        data += chunk
+    if len(data) > MAX_DOCUMENT:
+        raise DocumentTooLarge(
+            f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
+        )
+    return bytes(data)
 
 
 # --- Mode dist: local files ----------------------------------------------------
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """path, opened for reading, if it is a regular file in its directory.
+
+    A symbolic link is never followed (even one that stays in the directory:
+    what is verified is what the upload's glob takes), and a FIFO is opened
+    without blocking, then refused: ValueError saying what the entry is.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        if path.is_symlink():
+            target = printable(str(path.readlink()))
+            raise ValueError(f"a symbolic link (to {target}): not followed") from None
+        raise ValueError(f"cannot be read: {error.strerror}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}.get(
+            stat.S_IFMT(mode), "a socket or device"
+        )
+        raise ValueError(f"{kind}, not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def sha256_of(path: Path) -> str:
+    with open_regular(path) as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def check_local_file(
     path: Path, package: NormalizedName, checker: AttestationChecker
 ) -> FileResult:
     name = path.name
-
-    def fail(reason: str) -> FileResult:
-        return FileResult(name, "FAIL", reason)
-
-    try:
-        project = distribution_project(name)
-    except ValueError as error:
-        return fail(str(error))
-    if project != package:
-        return fail(f"belongs to project {project}, not {package}")
     attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
-    if not attestation_path.is_file():
-        return fail(f"no attestation: {attestation_path.name} is missing")
-    if attestation_path.stat().st_size > MAX_DOCUMENT:
-        return fail(too_large("attestation"))
     try:
-        attestation = load_attestation(attestation_path.read_bytes())
+        digest = sha256_of(path)
+        project = parse_name(name)[0]
+        if project != package:
+            raise ValueError(f"belongs to project {project}, not {package}")
+        if not os.path.lexists(attestation_path):
+            raise ValueError(f"{NO_ATTESTATION}{attestation_path.name} is missing")
+        try:
+            opened = open_regular(attestation_path)
+        except ValueError as error:
+            raise ValueError(f"{attestation_path.name}: {error}") from None
+        with opened:
+            attestation = load_attestation(read_document(opened.read, "attestation"))
     except ValueError as error:
-        return fail(str(error))
+        return FileResult(name, "FAIL", str(error))
     # A .publish.attestation is what the index accepts as one: PyPI publish.
     ok, reason = checker.check(
-        attestation, Distribution.from_file(path), AttestationType.PYPI_PUBLISH_V1
+        attestation,
+        Distribution(name=name, digest=digest),
+        AttestationType.PYPI_PUBLISH_V1,
     )
     return FileResult(name, "OK" if ok else "FAIL", reason)
 
@@ -632,24 +675,20 @@ def check_dist_dir(
     if not directory.is_dir():
         raise UsageError(f"{directory} is not a directory")
     # Hidden files are not uploaded (the workflow globs dist/*) and build tools
-    # leave some there, such as uv's dist/.gitignore.
-    entries = sorted(
-        p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")
-    )
+    # leave some there, such as uv's dist/.gitignore. Every other entry is
+    # checked, whatever it is: a directory or link fails, it is never skipped.
+    entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    twice = spelled_twice([p.name for p in entries])
     results: list[FileResult] = []
     for path in entries:
-        if path.name.endswith(ATTESTATION_SUFFIX):
-            subject = path.name.removesuffix(ATTESTATION_SUFFIX)
-            if not (directory / subject).is_file():
-                results.append(
-                    FileResult(
-                        path.name,
-                        "FAIL",
-                        f"attestation for {subject}, which is not here",
-                    )
-                )
-            continue
-        results.append(check_local_file(path, package, checker))
+        subject = path.name.removesuffix(ATTESTATION_SUFFIX)
+        if path.name in twice:
+            results.append(FileResult(path.name, "FAIL", twice[path.name]))
+        elif subject == path.name:
+            results.append(check_local_file(path, package, checker))
+        elif not os.path.lexists(directory / subject):
+            reason = f"attestation for {subject}, which is not here"
+            results.append(FileResult(path.name, "FAIL", reason))
     if not results:
         raise UsageError(f"{directory} holds no distributions to verify")
     return results
@@ -662,6 +701,11 @@ def check_dist_dir(
 # Waits between attempts at one request, in seconds; its length is the number
 # of retries.
 RETRY_DELAYS = (1.0, 3.0)
+LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class InsecureRedirect(requests.RequestException):
+    """A redirect to a URL url_problem refuses; never followed."""
 
 
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
@@ -687,40 +731,7 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
             problem = f"network error for {what}: {type(error).__name__}"
         if attempt < len(retries):
             time.sleep(retries[attempt])
-    attempts = len(retries) + 1
-    raise IndexUnavailable(f"{problem} ({plural(attempts, 'attempt')})")
-
-
-def same_version(candidate: str | None, version: Version) -> bool:
-    if candidate is None:
-        return False
-    try:
-        return Version(candidate) == version
-    except InvalidVersion:
-        return False
-
-
-@dataclass(frozen=True)
-class IndexOptions:
-    index_url: str
-    timeout: float
-    retries: Sequence[float]
-    jobs: int
-    allow_local: bool = False  # http:// on this machine, for tests
-
-    def client(self) -> PyPISimple:
-        from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
-
-        # PEP 691 JSON only: the HTML API has no provenance links.
-        return PyPISimple(
-            endpoint=self.index_url,
-            accept=ACCEPT_JSON_ONLY,
-            session=HttpsOnlySession(self.allow_local),
-        )
-
-
-class InsecureRedirect(requests.RequestException):
-    """A redirect to a URL url_problem refuses; never followed."""
+    raise IndexUnavailable(f"{problem} ({plural(len(retries) + 1, 'attempt')})")
 
 
 class HttpsOnlySession(requests.Session):
@@ -745,6 +756,219 @@ class HttpsOnlySession(requests.Session):
         return target
 
 
+def url_problem(url: str, allow_local: bool) -> str | None:
+    """Why an index, file or provenance URL is not one to fetch, if it is not.
+
+    Only https is trusted to bring the index's own words; a plain-http index
+    on this machine is accepted behind --insecure-local-index, for tests.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
+    if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
+        return None
+    if local:
+        return "plain http (--insecure-local-index accepts it, for tests)"
+    return "not https"
+
+
+def listed_problem(
+    pkg: DistributionPackage, package: NormalizedName, version: Version, times: int
+) -> str | None:
+    """Why a file the index lists for this release cannot be one of its
+    distributions, if it cannot: every such file fails the release."""
+    name = pkg.filename
+    if times > 1:
+        return f"the index lists this file name {times} times"
+    # A bare, printable file name: no directory part, nothing hidden.
+    if not name.isprintable() or name.startswith(".") or {"/", "\\"} & set(name):
+        return (
+            "not a file name: it holds a path separator, a control character "
+            "or starts with a dot"
+        )
+    try:
+        project, _, _ = parse_name(name)
+    except ValueError as error:
+        return str(error)
+    if project != package:
+        return f"belongs to project {project}"
+    if parsed_version(name) != str(version):
+        return f"a file of version {parsed_version(name)}, listed for {version}"
+    return None
+
+
+def fetch(
+    pkg: DistributionPackage, path: Path, options: IndexOptions, unsigned: bool
+) -> tuple[FileResult, Provenance | None]:
+    """Download one file to path (digest checked) and fetch its provenance;
+    with `unsigned` (rebuild --commit), a file the index lists no provenance
+    for is downloaded alone, its verdict UNSIGNED. The verdict, unless OK.
+
+    The path is the caller's: a file name from the index never chooses where
+    anything is written.
+    """
+    from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
+
+    name = pkg.filename
+    fail = FileResult(name, "FAIL", "")
+    for url in (pkg.url, pkg.provenance_url):
+        if url is not None and (problem := url_problem(url, options.allow_local)):
+            return replace(
+                fail, reason=f"the index serves it from {url}: {problem}"
+            ), None
+    if "sha256" not in pkg.digests:
+        return replace(fail, reason="the index gives no sha256 for this file"), None
+    if pkg.provenance_url is None and not unsigned:
+        reason = "no provenance: the index lists no attestations for it"
+        return replace(fail, reason=reason), None
+    try:
+        with options.client() as client:
+            with_retries(
+                name,
+                lambda: client.download_package(pkg, path, timeout=options.timeout),
+                options.retries,
+            )
+            if pkg.provenance_url is None:
+                return FileResult(name, "OK", UNSIGNED), None
+            raw = with_retries(
+                f"the provenance of {name}",
+                lambda: provenance_bytes(client, pkg, options.timeout),
+                options.retries,
+            )
+        provenance = load_document(
+            Provenance, raw, "the provenance", "a PEP 740 provenance object"
+        )
+    except IndexUnavailable as error:
+        return FileResult(name, "ERROR", str(error)), None
+    except DigestMismatchError:
+        reason = "the downloaded file does not match the index's sha256"
+    except NoDigestsError:
+        reason = "the index gives no usable digest for this file"
+    except NoProvenanceError:
+        reason = "no provenance: the index has none for this file"
+    except ValueError as error:  # a document too large, or not one
+        reason = str(error)
+    else:
+        return FileResult(name, "OK", ""), provenance
+    return replace(fail, reason=reason), None
+
+
+def check_provenance(
+    name: str, sha256: str, provenance: Provenance, checker: AttestationChecker
+) -> FileResult:
+    dist = Distribution(name=name, digest=sha256)  # download_package checked it
+    bundles = provenance.attestation_bundles
+    if not any(bundle.attestations for bundle in bundles):
+        return FileResult(name, "FAIL", "the provenance holds no attestations")
+    signers: list[str] = []
+    for bundle in bundles:
+        if reason := check_publisher(bundle.publisher, checker.identity):
+            return FileResult(name, "FAIL", reason)
+        for attestation in bundle.attestations:
+            ok, reason = checker.check(attestation, dist)
+            if not ok:
+                return FileResult(name, "FAIL", reason)
+            signers.append(reason)
+    environment = checker.identity.environment or "none"
+    signed = "; ".join(signers)
+    return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
+
+
+def fetch_release(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    directory: Path,
+    unsigned: bool = False,
+) -> tuple[list[DistributionPackage], list[tuple[FileResult, Path, Provenance | None]]]:
+    """What the index lists for the version, and each listed file's verdict,
+    where it was downloaded, and its provenance.
+
+    Names are judged before anything is fetched: not this project's wheel or
+    sdist of the version, or listed twice (however spelled). Downloads run in
+    threads; verification (and the trust root's one refresh) stays in this
+    thread.
+    """
+    listed = release_files(package, version, options)
+    times = Counter(pkg.filename for pkg in listed)
+    twice = spelled_twice(list(times))
+    results: dict[str, tuple[FileResult, Path, Provenance | None]] = {}
+    wanted = []
+    for number, pkg in enumerate(listed):
+        name = pkg.filename
+        if problem := twice.get(name) or listed_problem(
+            pkg, package, version, times[name]
+        ):
+            results.setdefault(
+                name, (FileResult(name, "FAIL", problem), directory, None)
+            )
+        else:
+            wanted.append((pkg, directory / str(number)))
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        jobs = pool.map(lambda job: fetch(job[0], job[1], options, unsigned), wanted)
+        for (pkg, path), (result, provenance) in zip(wanted, jobs, strict=True):
+            if provenance is not None:
+                sha256 = pkg.digests["sha256"]
+                result = check_provenance(pkg.filename, sha256, provenance, checker)
+            results[pkg.filename] = (result, path, provenance)
+    return listed, list(results.values())
+
+
+def check_release(
+    package: NormalizedName,
+    version: Version,
+    checker: AttestationChecker,
+    options: IndexOptions,
+    built: Mapping[str, str] | None = None,
+) -> list[FileResult]:
+    """Every file of the release on the index, and, given the files a run
+    built (name -> sha256), that the index holds exactly those, byte for byte."""
+    with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
+        listed, fetched = fetch_release(package, version, checker, options, Path(tmp))
+    results = [result for result, _, _ in fetched]
+    if built is None:
+        return sorted(results, key=lambda r: r.file)
+    sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
+    for number, result in enumerate(results):
+        if result.status != "OK":
+            continue
+        if result.file not in built:
+            problem = "on the index, but not built by this run"
+        elif built[result.file] != sha256.get(result.file):
+            problem = "on the index with other bytes than this run built"
+        else:
+            reason = f"{result.reason}; the bytes this run built"
+            results[number] = replace(result, reason=reason)
+            continue
+        results[number] = FileResult(result.file, "FAIL", problem)
+    results += [
+        FileResult(name, "FAIL", "built by this run, but not on the index")
+        for name in built.keys() - sha256.keys()
+    ]
+    return sorted(results, key=lambda r: r.file)
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    index_url: str
+    timeout: float
+    retries: Sequence[float]
+    jobs: int
+    allow_local: bool = False  # http:// on this machine, for tests
+
+    def client(self) -> PyPISimple:
+        from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
+
+        # PEP 691 JSON only: the HTML API has no provenance links.
+        return PyPISimple(
+            endpoint=self.index_url,
+            accept=ACCEPT_JSON_ONLY,
+            session=HttpsOnlySession(self.allow_local),
+        )
+
+
 def release_files(
     package: NormalizedName, version: Version, options: IndexOptions
 ) -> list[DistributionPackage]:
@@ -762,172 +986,103 @@ def release_files(
             raise IndexUnavailable(
                 f"the index at {options.index_url} lists no project {package} (yet)"
             ) from None
-        # UnsupportedContentTypeError, a JSON or pydantic error: all ValueError.
-        except (UnsupportedRepoVersionError, ValueError) as error:
-            raise IndexUnavailable(
-                f"the index's page for {package} is not a PEP 691 JSON page: {error}"
-            ) from None
-        except RecursionError:
-            raise IndexUnavailable(
-                f"the index's page for {package} is nested too deeply to be a "
-                "PEP 691 JSON page"
-            ) from None
+        # UnsupportedContentTypeError, a JSON or pydantic error: all ValueError;
+        # json.loads raises RecursionError on deep nesting.
+        except (UnsupportedRepoVersionError, ValueError, RecursionError) as error:
+            why = f"not a PEP 691 JSON page: {error}"
+            if isinstance(error, RecursionError):
+                why = "nested too deeply to be a PEP 691 JSON page"
+            raise IndexUnavailable(f"the index's page for {package} is {why}") from None
+
+    def this_version(candidate: str | None) -> bool:
+        try:
+            return candidate is not None and Version(candidate) == version
+        except InvalidVersion:
+            return False
+
     # A name no version can be read from may be meant for this one: it is
     # listed (and rejected) rather than skipped.
-    files = [
+    if files := [
         p
         for p in page.packages
         if p.version is None
-        or same_version(p.version, version)
-        or same_version(lax_version(p.filename), version)
-    ]
-    if not files:
-        raise IndexUnavailable(
-            f"the index lists no files for {package} {version} (yet)"
+        or this_version(p.version)
+        or this_version(parsed_version(p.filename))
+    ]:
+        return files
+    raise IndexUnavailable(f"the index lists no files for {package} {version} (yet)")
+
+
+def check_pylock(
+    path: Path, package: NormalizedName, identity: Identity
+) -> PylockResult:
+    from packaging.pylock import Pylock, PylockValidationError
+
+    try:
+        lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} is not TOML: {error}") from None
+    except PylockValidationError as error:
+        raise UsageError(f"{path} is not a valid pylock file: {error}") from None
+    packages = [p for p in lock.packages if p.name == package]
+    if not packages:
+        raise UsageError(f"{path} locks no package named {package}")
+    entries = [e for p in packages for e in (p.attestation_identities or [])]
+    verdicts = [matches_entry(identity, e) for e in entries]
+    if True in verdicts:
+        return PylockResult(str(path), "match", f"{path} names this identity")
+    if None in verdicts:
+        environment = json.dumps(identity.environment)
+        message = f"{path} names this repository and workflow but no environment; "
+        return PylockResult(
+            str(path), "match", f"{message}add environment = {environment} to pin it"
         )
-    return files
+    if not entries:
+        message = f"{path} has no attestation-identities for {package}; "
+        message += "add the entry below (lockers do not write it yet)"
+        return PylockResult(str(path), "missing", message)
+    named = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in entries)
+    message = f"RED FLAG: {path} expects {package} from another publisher ({named})"
+    return PylockResult(str(path), "mismatch", message)
 
 
-def lax_version(filename: str) -> str | None:
-    """The version a wheel or sdist name claims, however odd the rest is."""
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return None
-
-
-def listed_problem(
-    filename: str, package: NormalizedName, version: Version, times: int
-) -> str | None:
-    """Why a file the index lists for this release cannot be one of its
-    distributions, if it cannot: every such file fails the release."""
-    if times > 1:
-        return f"the index lists this file name {times} times"
-    if not safe_filename(filename):
-        return (
-            "not a file name: it holds a path separator, a control character "
-            "or starts with a dot"
+def run(args: argparse.Namespace) -> Report:
+    identity = identity_from(args)
+    package = canonicalize_name(args.package)
+    rebuild = args.mode == "rebuild"
+    if rebuild and (args.version is None) == (args.dist is None):
+        raise UsageError(
+            "rebuild takes VERSION (files from the index) or --dist DIR (local "
+            "files), one of them"
         )
-    try:
-        project = distribution_project(filename)
-    except ValueError as error:
-        return str(error)
-    if project != package:
-        return f"belongs to project {project}"
-    if lax_version(filename) != str(version):
-        return f"a file of version {lax_version(filename)}, listed for {version}"
-    return None
-
-
-def url_problem(url: str, allow_local: bool) -> str | None:
-    """Why an index, file or provenance URL is not one to fetch, if it is not.
-
-    Only https is trusted to bring the index's own words; a plain-http index
-    on this machine is accepted behind --insecure-local-index, for tests.
-    """
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    local = parts.hostname in {"127.0.0.1", "::1", "localhost"}
-    if parts.scheme == "http" and local and allow_local:
-        return None
-    if parts.scheme == "http" and local:
-        return "plain http (--insecure-local-index accepts it, for tests)"
-    return "not https"
-
-
-def insecure_url(pkg: DistributionPackage, allow_local: bool) -> str | None:
-    for url in (pkg.url, pkg.provenance_url):
-        if url is not None and (problem := url_problem(url, allow_local)):
-            return f"the index serves it from {url}: {problem}"
-    return None
-
-
-def safe_filename(name: str) -> bool:
-    """A bare, printable file name: no directory part, nothing hidden."""
-    return (
-        bool(name)
-        and name.isprintable()
-        and not name.startswith(".")
-        and "/" not in name
-        and "\\" not in name
-    )
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """A file downloaded next to its provenance, or the verdict already made."""
-
-    name: str
-    path: Path | None = None
-    provenance: Provenance | None = None
-    verdict: FileResult | None = None
-
-
-def fetch(
-    pkg: DistributionPackage,
-    path: Path,
-    options: IndexOptions,
-    *,
-    unsigned: bool = False,
-) -> Fetched:
-    """Download one file to path (digest checked) and fetch its provenance;
-    with `unsigned`, a file the index lists no provenance for is downloaded
-    alone (rebuild --commit).
-
-    The path is the caller's: a file name from the index never chooses where
-    anything is written.
-    """
-    from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
-
-    name = pkg.filename
-
-    def fail(status: Status, reason: str) -> Fetched:
-        return Fetched(name, verdict=FileResult(name, status, reason))
-
-    if "sha256" not in pkg.digests:
-        return fail("FAIL", "the index gives no sha256 for this file")
-    if pkg.provenance_url is None and not unsigned:
-        return fail("FAIL", "no provenance: the index lists no attestations for it")
-    try:
-        with options.client() as client:
-            with_retries(
-                name,
-                lambda: client.download_package(pkg, path, timeout=options.timeout),
-                options.retries,
-            )
-            if pkg.provenance_url is None:
-                return Fetched(name, path=path)
-            raw = with_retries(
-                f"the provenance of {name}",
-                lambda: provenance_bytes(client, pkg, options.timeout),
-                options.retries,
-            )
-    except IndexUnavailable as error:
-        return fail("ERROR", str(error))
-    except DocumentTooLarge:
-        return fail("FAIL", too_large("the provenance"))
-    except DigestMismatchError:
-        return fail("FAIL", "the downloaded file does not match the index's sha256")
-    except NoDigestsError:
-        return fail("FAIL", "the index gives no usable digest for this file")
-    except NoProvenanceError:
-        return fail("FAIL", "no provenance: the index has none for this file")
-    try:
-        provenance = load_document(
-            Provenance, raw, "the provenance", "a PEP 740 provenance object"
-        )
-    except ValueError as error:
-        return fail("FAIL", str(error))
-    return Fetched(name, path=path, provenance=provenance)
-
-
-class DocumentTooLarge(Exception):
-    """A document over MAX_DOCUMENT bytes, left unread."""
+    source = source_from(args)
+    uv = tool_path("uv") if rebuild else ""
+    checker = AttestationChecker(identity, args.staging, args.offline, source)
+    directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
+    origin = "the index" if directory is None else str(directory)
+    report = Report(args.mode, package, identity, checker.instance, args.offline)
+    report.source, report.origin, version = source, origin, None
+    if directory is None:
+        try:
+            version = Version(args.version)
+        except InvalidVersion:
+            raise UsageError(f"{args.version!r} is not a version") from None
+        report.version = str(version)
+    if rebuild:
+        with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
+            candidates = rebuild_candidates(args, package, checker, version, Path(tmp))
+            report.files = rebuild_all(candidates, args.source, Path(tmp), uv)
+    elif version is None:
+        report.files = check_dist_dir(args.directory, package, checker)
+    else:
+        options = index_options(args)
+        built = None if args.built is None else built_digests(args.built)
+        report.files = check_release(package, version, checker, options, built)
+    if args.pylock is not None:
+        report.pylock = check_pylock(args.pylock, package, identity)
+    return report
 
 
 def provenance_bytes(
@@ -946,14 +1101,11 @@ def provenance_bytes(
         if response.status_code == 404:
             raise NoProvenanceError(pkg.filename, pkg.provenance_url)
         response.raise_for_status()
-        # Whatever Content-Length says, the bytes (decompressed) are counted
-        # as they come.
-        data = bytearray()
-        for chunk in response.iter_content(64 * 1024):
-            data += chunk
-            if len(data) > MAX_DOCUMENT:
-                raise DocumentTooLarge
-    return bytes(data)
+        # The bytes are counted decompressed, as they come.
+        return read_document(
+            lambda size: response.raw.read(size, decode_content=True),
+            "the provenance",
+        )
 
 
 def check_publisher(publisher: object, identity: Identity) -> str | None:
@@ -982,116 +1134,20 @@ def check_publisher(publisher: object, identity: Identity) -> str | None:
     return None
 
 
-def check_fetched(fetched: Fetched, checker: AttestationChecker) -> FileResult:
-    if fetched.verdict is not None:
-        return fetched.verdict
-    assert fetched.path is not None and fetched.provenance is not None
-    name = fetched.name
-    with fetched.path.open("rb") as file:
-        digest = hashlib.file_digest(file, "sha256").hexdigest()
-    dist = Distribution(name=name, digest=digest)
-    bundles = fetched.provenance.attestation_bundles
-    if not any(bundle.attestations for bundle in bundles):
-        return FileResult(name, "FAIL", "the provenance holds no attestations")
-    signers: list[str] = []
-    for bundle in bundles:
-        if reason := check_publisher(bundle.publisher, checker.identity):
-            return FileResult(name, "FAIL", reason)
-        for attestation in bundle.attestations:
-            ok, reason = checker.check(attestation, dist)
-            if not ok:
-                return FileResult(name, "FAIL", reason)
-            signers.append(reason)
-    environment = checker.identity.environment or "none"
-    return FileResult(
-        name, "OK", f"{'; '.join(signers)}; index's environment: {environment}"
-    )
-
-
 def built_digests(directory: Path) -> dict[str, str]:
     """sha256 of each wheel and sdist in a directory of built files."""
     if not directory.is_dir():
         raise UsageError(f"--built {directory}: no such directory")
     digests = {}
     for path in sorted(directory.iterdir()):
-        if path.is_file() and path.name.endswith((".whl", ".tar.gz")):
-            with path.open("rb") as file:
-                digests[path.name] = hashlib.file_digest(file, "sha256").hexdigest()
+        if path.name.endswith((".whl", ".tar.gz")):
+            try:
+                digests[path.name] = sha256_of(path)
+            except ValueError as error:
+                raise UsageError(f"--built {printable(str(path))}: {error}") from None
     if not digests:
         raise UsageError(f"--built {directory}: no wheel or sdist in it")
     return digests
-
-
-def against_built(
-    result: FileResult, listed_sha256: str | None, built: Mapping[str, str]
-) -> FileResult:
-    """A verified file must also be byte for byte one this run built."""
-    if result.status != "OK":
-        return result
-    if result.file not in built:
-        return FileResult(
-            result.file, "FAIL", "on the index, but not built by this run"
-        )
-    if built[result.file] != listed_sha256:
-        return FileResult(
-            result.file, "FAIL", "on the index with other bytes than this run built"
-        )
-    return FileResult(result.file, "OK", f"{result.reason}; the bytes this run built")
-
-
-def screen_listing(
-    listed: Sequence[DistributionPackage],
-    package: NormalizedName,
-    version: Version,
-    options: IndexOptions,
-) -> tuple[list[DistributionPackage], list[tuple[str, str]]]:
-    """The listed files to fetch, and (name, why) for each name refused once:
-    not this project's wheel or sdist of the version, listed twice, or not on
-    https."""
-    wanted: list[DistributionPackage] = []
-    refused: dict[str, str] = {}
-    times = Counter(pkg.filename for pkg in listed)
-    for pkg in listed:
-        problem = listed_problem(pkg.filename, package, version, times[pkg.filename])
-        problem = problem or insecure_url(pkg, options.allow_local)
-        if problem is None:
-            wanted.append(pkg)
-        else:
-            refused.setdefault(pkg.filename, problem)
-    return wanted, list(refused.items())
-
-
-def check_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    built: Mapping[str, str] | None = None,
-) -> list[FileResult]:
-    """Every file of the release on the index, and, given the files a run
-    built (name -> sha256), that the index holds exactly those."""
-    listed = release_files(package, version, options)
-    wanted, refused = screen_listing(listed, package, version, options)
-    results = [FileResult(name, "FAIL", problem) for name, problem in refused]
-    checker.prepare()
-    # Downloads run in threads; verification stays in this thread.
-    with (
-        tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp,
-        ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool,
-    ):
-        fetched = pool.map(
-            lambda job: fetch(job[1], Path(tmp) / str(job[0]), options),
-            enumerate(wanted),
-        )
-        results += [check_fetched(item, checker) for item in fetched]
-    if built is not None:
-        sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
-        results = [against_built(r, sha256.get(r.file), built) for r in results]
-        results += [
-            FileResult(name, "FAIL", "built by this run, but not on the index")
-            for name in sorted(built.keys() - sha256.keys())
-        ]
-    return sorted(results, key=lambda r: r.file)
 
 
 # --- Mode rebuild: build the attested commit again and compare -----------------
@@ -1105,17 +1161,29 @@ BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
 # The workflow's checkouts have a runner's umask; a file's mode is in the archive.
 BUILD_UMASK = 0o022
 # The publish workflow's build, after `uv` (only the backend pinned by hash
-# builds, not uv's built-in copy).
+# builds, not uv's built-in copy, and only from wheels).
+BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --no-build"
 BUILD_COMMAND = (
     "build",
-    "--no-sources",
-    "--force-pep517",
-    "--require-hashes",
-    "--build-constraints",
-    BUILD_CONSTRAINTS,
+    *BUILD_OPTIONS.split(),
+    f"--build-constraints={BUILD_CONSTRAINTS}",
+)
+UNSIGNED = "no attestation: the commit is the one --commit names"
+# How git reaches a mirror; every other GIT_ variable (a repository, an index,
+# a configuration) is dropped.
+GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
+# What the clone and the build may see of this process's environment: the
+# commit's build code runs, so no token or credential goes along; uv's index,
+# cache and proxy settings and the CA bundle do (mirrors, proxies).
+KEPT_ENVIRONMENT = frozenset(
+    {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
+    | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
+    | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
 )
 
-RebuildStatus = Literal["reproduced", "differs", "unverified", "error"]
+
+class RebuildFailed(Exception):
+    """The source could not be fetched or built (exit status 2 for its files)."""
 
 
 @dataclass(frozen=True)
@@ -1127,54 +1195,14 @@ class SourceCommit:
 
 
 @dataclass(frozen=True)
-class RebuildResult:
-    """The verdict on one file: reproduced or differs once rebuilt; unverified
-    (its attestation does not let us trust where it says it came from) or
-    error (the rebuild could not be made)."""
-
-    file: str
-    status: RebuildStatus
-    reason: str
-    repository: str | None = None
-    commit: str | None = None
-    sha256: str | None = None
-    rebuilt_sha256: str | None = None
-    member: str | None = None  # the first member of the archive that differs
-    contents_match: bool | None = None  # every member has the same contents
-    attested: bool | None = None  # False: rebuilt from --commit, unsigned
-
-
-@dataclass
-class RebuildReport:
-    package: str
-    identity: Identity
-    sigstore: Literal["production", "staging"]
-    offline: bool
-    origin: str  # "the index" or the local directory
-    version: str | None = None
-    commit: str | None = None  # --commit
-    files: list[RebuildResult] = field(default_factory=list)
-    pylock: PylockResult | None = None
-
-    @property
-    def exit_code(self) -> int:
-        return exit_status(
-            any(f.status in ("differs", "unverified") for f in self.files),
-            self.pylock,
-            any(f.status == "error" for f in self.files),
-        )
-
-
-@dataclass(frozen=True)
 class Candidate:
-    """A file to rebuild, once it is known where it comes from."""
+    """A file to rebuild, and where it is said to come from."""
 
     name: str
-    path: Path | None = None
-    source: SourceCommit | None = None
-    attested: str = ""  # who signed it, or that nobody did
+    path: Path
+    source: SourceCommit
+    attested: str  # who signed it, or that nobody did
     signed: bool = True
-    verdict: RebuildResult | None = None
 
 
 def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
@@ -1198,164 +1226,15 @@ def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
     return found.pop()
 
 
-def candidate_from(
-    name: str,
-    path: Path,
-    attestations: Sequence[Attestation],
-    signed: str,
-    commit: str | None,
-) -> Candidate:
-    """A verified file, with the source its certificates name; with --commit,
-    they must name that commit."""
-    try:
-        source = attested_source(attestations)
-    except ValueError as error:
-        return Candidate(name, verdict=RebuildResult(name, "unverified", str(error)))
-    if commit is not None and source.commit != commit:
-        return Candidate(
-            name,
-            verdict=RebuildResult(
-                name,
-                "unverified",
-                f"the certificate names commit {source.commit}, not --commit {commit}",
-                source.repository,
-                source.commit,
-            ),
-        )
-    return Candidate(name, path, source, signed)
-
-
-def unattested(name: str, path: Path, identity: Identity, commit: str) -> Candidate:
-    source = SourceCommit(f"{GITHUB}{identity.repository}", commit)
-    return Candidate(
-        name,
-        path,
-        source,
-        "no attestation: the commit is the one --commit names",
-        False,
-    )
-
-
-def names_this_project(name: str, package: NormalizedName) -> bool:
-    try:
-        return distribution_project(name) == package
-    except ValueError:
-        return False
-
-
-def dist_candidates(
-    directory: Path,
-    package: NormalizedName,
-    checker: AttestationChecker,
-    commit: str | None,
-) -> list[Candidate]:
-    """The local files, verified as `dist` verifies them; with --commit, a file
-    without an attestation is taken as coming from that commit."""
-    candidates = []
-    for result in check_dist_dir(directory, package, checker):
-        path = directory / result.file
-        attestation = path.with_name(path.name + ATTESTATION_SUFFIX)
-        if result.status == "OK":
-            loaded = load_attestation(attestation.read_bytes())
-            candidates.append(
-                candidate_from(result.file, path, [loaded], result.reason, commit)
-            )
-        elif (
-            commit is not None
-            and not attestation.exists()
-            and names_this_project(path.name, package)
-        ):
-            candidates.append(unattested(result.file, path, checker.identity, commit))
-        else:
-            verdict = RebuildResult(result.file, "unverified", result.reason)
-            candidates.append(Candidate(result.file, verdict=verdict))
-    return candidates
-
-
-def release_candidates(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    commit: str | None,
-    directory: Path,
-) -> list[Candidate]:
-    """The version's files on the index, verified as `release` verifies them;
-    with --commit, a file without provenance is taken as from that commit."""
-    listed, refused = screen_listing(
-        release_files(package, version, options), package, version, options
-    )
-    candidates = [
-        Candidate(name, verdict=RebuildResult(name, "unverified", problem))
-        for name, problem in refused
-    ]
-    wanted = [(pkg, directory / str(number)) for number, pkg in enumerate(listed)]
-
-    def get(job: tuple[DistributionPackage, Path]) -> Fetched:
-        pkg, path = job
-        return fetch(pkg, path, options, unsigned=commit is not None)
-
-    # Downloads run in threads; verification (and the trust root's one
-    # refresh, only if a file has provenance) stays in this thread.
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        for (pkg, path), got in zip(wanted, pool.map(get, wanted), strict=True):
-            candidates.append(
-                release_candidate(pkg.filename, path, got, checker, commit)
-            )
-    return candidates
-
-
-def release_candidate(
-    name: str,
-    path: Path,
-    got: Fetched,
-    checker: AttestationChecker,
-    commit: str | None,
-) -> Candidate:
-    """One downloaded file: verified with its provenance, or, downloaded
-    without one for --commit, taken as from that commit."""
-    if got.verdict is None and got.provenance is None:
-        assert commit is not None
-        return unattested(name, path, checker.identity, commit)
-    result = check_fetched(got, checker)
-    if result.status != "OK" or got.provenance is None:
-        status: RebuildStatus = "error" if result.status == "ERROR" else "unverified"
-        return Candidate(name, verdict=RebuildResult(name, status, result.reason))
-    attestations = [
-        a for bundle in got.provenance.attestation_bundles for a in bundle.attestations
-    ]
-    return candidate_from(name, path, attestations, result.reason, commit)
-
-
-class RebuildFailed(Exception):
-    """The source could not be fetched or built (exit status 2 for its files)."""
-
-
 def tool_path(name: str) -> str:
     # uv sets UV to itself for the commands it runs, this script included.
-    found = os.environ.get("UV") if name == "uv" else None
-    found = found or shutil.which(name)
+    found = (os.environ.get("UV") if name == "uv" else None) or shutil.which(name)
     if not found:
         raise UsageError(
             f"rebuild needs {name} on PATH (it clones and builds as the publish "
             "workflow does)"
         )
     return found
-
-
-# How git reaches a mirror; every other GIT_ variable (a repository, an index,
-# a configuration) is dropped.
-GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
-
-
-# What the clone and the build may see of this process's environment: the
-# commit's build code runs, so no token or credential goes along; uv's index,
-# cache and proxy settings and the CA bundle do (mirrors, proxies).
-KEPT_ENVIRONMENT = frozenset(
-    {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
-    | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
-    | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
-)
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
@@ -1377,22 +1256,9 @@ def isolated_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def one_line(stderr: str, returncode: int) -> str:
-    """git's or uv's error in one line: its first error line, and uv's
-    innermost cause."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
-    causes = [ln for ln in lines if ln.startswith("cause:")]
-    if not errors:
-        return lines[-1] if lines else f"exit status {returncode}"
-    error = errors[0].partition(":")[2].strip()
-    if causes:
-        error += f" ({causes[-1].removeprefix('cause:').strip()})"
-    return error
-
-
 def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
-    """Run one command of the rebuild; its output, or RebuildFailed in one line."""
+    """Run one command of the rebuild; its output, or RebuildFailed in one
+    line: git's or uv's first error line, and uv's innermost cause."""
     try:
         done = subprocess.run(
             command,
@@ -1405,9 +1271,18 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
         )
     except OSError as error:
         raise RebuildFailed(f"{what}: {error.strerror}") from None
-    if done.returncode != 0:
-        raise RebuildFailed(f"{what} failed: {one_line(done.stderr, done.returncode)}")
-    return done.stdout
+    if done.returncode == 0:
+        return done.stdout
+    lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+    causes = [ln for ln in lines if ln.startswith("cause:")]
+    if not errors:
+        problem = lines[-1] if lines else f"exit status {done.returncode}"
+    else:
+        problem = errors[0].partition(":")[2].strip()
+        if causes:
+            problem += f" ({causes[-1].removeprefix('cause:').strip()})"
+    raise RebuildFailed(f"{what} failed: {problem}")
 
 
 def build_source(
@@ -1417,42 +1292,83 @@ def build_source(
     SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
     commit's build constraints, and the files' version for a version taken
     from the tag (the commit alone has no tag). Returns the built files' folder."""
-    git = tool_path("git")
-    checkout = workdir / "source"
-    env = isolated_env()
-    step("git init", [git, "init", "--quiet", str(checkout)], workdir, env)
-    step(
-        f"fetching commit {source.commit} from {clone_from}",
-        [git, "fetch", "--quiet", "--depth=1", "--", clone_from, source.commit],
-        checkout,
-        env,
-    )
-    step(
-        "checkout",
-        [git, "checkout", "--quiet", "--detach", "FETCH_HEAD"],
-        checkout,
-        env,
-    )
+    git, checkout, env = tool_path("git"), workdir / "source", isolated_env()
+    checkout.mkdir()
+    fetching = f"fetching commit {source.commit} from {clone_from}"
+    for what, command in (
+        ("git init", ["init", "--quiet"]),
+        (fetching, ["fetch", "--quiet", "--depth=1", "--", clone_from, source.commit]),
+        ("checkout", ["checkout", "--quiet", "--detach", "FETCH_HEAD"]),
+    ):
+        step(what, [git, *command], checkout, env)
     head = step("git rev-parse", [git, "rev-parse", "HEAD"], checkout, env).strip()
     if head != source.commit:
         raise RebuildFailed(f"{clone_from} gave commit {head}, not {source.commit}")
-    constraints = checkout / BUILD_CONSTRAINTS
-    if not constraints.is_file():
+    if not (checkout / BUILD_CONSTRAINTS).is_file():
         raise RebuildFailed(
             f"commit {source.commit} has no {BUILD_CONSTRAINTS}: it does not pin "
             "its build requirements, so it cannot be rebuilt as it was built"
         )
     epoch = step("git log", [git, "log", "-1", "--format=%ct"], checkout, env).strip()
-    build_env = isolated_env(
-        SOURCE_DATE_EPOCH=epoch, SETUPTOOLS_SCM_PRETEND_VERSION=version
-    )
-    step(
-        f"uv build of commit {source.commit}",
-        [uv, *BUILD_COMMAND, "--quiet"],
-        checkout,
-        build_env,
-    )
+    building = f"uv build of commit {source.commit}"
+    env = isolated_env(SOURCE_DATE_EPOCH=epoch, SETUPTOOLS_SCM_PRETEND_VERSION=version)
+    step(building, [uv, *BUILD_COMMAND, "--quiet"], checkout, env)
     return checkout / "dist"
+
+
+# zipfile also raises RuntimeError (encrypted), NotImplementedError (an unknown
+# compression) and zlib.error: a hostile file is unreadable, which the caller
+# reports as differing, never as a crash.
+UNREADABLE: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, RuntimeError)
+UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
+
+
+def stream_sha256(data: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := data.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def archive_members(path: Path, name: str) -> list[Member]:
+    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
+    read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
+
+    Raises ValueError if the file is not a readable archive.
+    """
+    members = []
+    try:
+        if name.endswith(".whl"):
+            with zipfile.ZipFile(path) as archive:
+                infos = archive.infolist()
+                unpacked = sum(i.file_size for i in infos)
+                if len(infos) > MAX_MEMBERS or unpacked > MAX_UNPACKED:
+                    raise ValueError(f"{len(infos)} members, {unpacked} bytes unpacked")
+                for info in infos:
+                    with archive.open(info) as data:
+                        digest = stream_sha256(data)
+                    mode, compression = info.external_attr >> 16, info.compress_type
+                    metadata: dict[str, object] = {"date": info.date_time}
+                    metadata |= {"mode": mode, "compression": compression}
+                    members.append(Member(info.filename, digest, metadata))
+            return members
+        with gzip.open(path) as gz:
+            bounded = cast("IO[bytes]", io.BufferedReader(Bounded(gz, MAX_UNPACKED)))
+            with tarfile.open(fileobj=bounded, mode="r|") as archive:
+                for entry in archive:
+                    if len(members) >= MAX_MEMBERS:
+                        raise ValueError(f"more than {MAX_MEMBERS} members")
+                    file = archive.extractfile(entry) if entry.isfile() else None
+                    owner = (entry.uid, entry.gid, entry.uname, entry.gname)
+                    metadata = {"type": entry.type, "mode": entry.mode}
+                    metadata |= {"date": entry.mtime, "owner": owner}
+                    digest = entry.linkname if file is None else stream_sha256(file)
+                    members.append(Member(entry.name, digest, metadata))
+    except UNREADABLE as error:
+        raise ValueError(
+            f"{printable(name)} is not a readable archive ({error})"
+        ) from None
+    return members
 
 
 def build_backend(checkout: Path) -> str:
@@ -1469,19 +1385,6 @@ class Member:
     name: str
     sha256: str
     metadata: dict[str, object]
-
-
-def stream_sha256(data: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := data.read(1 << 20):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-# What a published archive may unpack to before it is refused unread further:
-# the comparison reads every member, and a hostile file is small.
-MAX_UNPACKED = 1024 * 1024 * 1024
-MAX_MEMBERS = 100_000
 
 
 class Bounded(io.RawIOBase):
@@ -1501,76 +1404,6 @@ class Bounded(io.RawIOBase):
             raise ValueError(f"unpacks to more than {MAX_UNPACKED} bytes")
         buffer[: len(data)] = data
         return len(data)
-
-
-def archive_members(path: Path, name: str) -> list[Member]:
-    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
-    read without extracting anything and within MAX_UNPACKED.
-
-    Raises ValueError if the file is not a readable archive.
-    """
-    members = []
-    try:
-        if name.endswith(".whl"):
-            with zipfile.ZipFile(path) as archive:
-                infos = archive.infolist()
-                unpacked_size = sum(i.file_size for i in infos)
-                if len(infos) > MAX_MEMBERS or unpacked_size > MAX_UNPACKED:
-                    raise ValueError(
-                        f"{len(infos)} members, {unpacked_size} bytes unpacked"
-                    )
-                for info in infos:
-                    with archive.open(info) as data:
-                        digest = stream_sha256(data)
-                    metadata: dict[str, object] = {
-                        "date": info.date_time,
-                        "mode": info.external_attr >> 16,
-                        "compression": info.compress_type,
-                    }
-                    members.append(Member(info.filename, digest, metadata))
-        else:
-            with (
-                gzip.open(path) as unpacked,
-                tarfile.open(
-                    fileobj=cast(
-                        "IO[bytes]", io.BufferedReader(Bounded(unpacked, MAX_UNPACKED))
-                    ),
-                    mode="r|",
-                ) as archive,
-            ):
-                for entry in archive:
-                    if len(members) >= MAX_MEMBERS:
-                        raise ValueError(f"more than {MAX_MEMBERS} members")
-                    extracted = archive.extractfile(entry) if entry.isfile() else None
-                    digest = (
-                        stream_sha256(extracted)
-                        if extracted is not None
-                        else entry.linkname
-                    )
-                    metadata = {
-                        "type": entry.type,
-                        "mode": entry.mode,
-                        "date": entry.mtime,
-                        "owner": (entry.uid, entry.gid, entry.uname, entry.gname),
-                    }
-                    members.append(Member(entry.name, digest, metadata))
-    # zipfile also raises RuntimeError (encrypted), NotImplementedError (an
-    # unknown compression) and zlib.error: a hostile file is unreadable, which
-    # the caller reports as differing, never as a crash.
-    except (
-        OSError,
-        EOFError,
-        ValueError,
-        RuntimeError,
-        NotImplementedError,
-        zlib.error,
-        zipfile.BadZipFile,
-        tarfile.TarError,
-    ) as error:
-        raise ValueError(
-            f"{printable(name)} is not a readable archive ({error})"
-        ) from None
-    return members
 
 
 def first_difference(
@@ -1603,42 +1436,26 @@ def first_difference(
 
 def compare(
     candidate: Candidate, rebuilt: Path, backend: str, cloned_from: str
-) -> RebuildResult:
-    assert candidate.path is not None and candidate.source is not None
-    name = candidate.name
-    source = candidate.source
-    sha256 = hashlib.sha256(candidate.path.read_bytes()).hexdigest()
-
-    def verdict(status: RebuildStatus, reason: str, **more: Any) -> RebuildResult:
-        return RebuildResult(
-            name,
-            status,
-            reason,
-            source.repository,
-            source.commit,
-            sha256,
-            attested=candidate.signed,
-            **more,
-        )
-
-    ours = rebuilt / name
+) -> FileResult:
+    name, source, ours = candidate.name, candidate.source, rebuilt / candidate.name
+    sha256 = sha256_of(candidate.path)
+    details: dict[str, object] = {"repository": source.repository}
+    details |= {"commit": source.commit, "sha256": sha256, "attested": candidate.signed}
     if not ours.is_file():
         made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
-        return verdict(
-            "differs",
-            "the rebuild made no file of this name "
-            f"(it made: {', '.join(map(printable, made)) or 'nothing'}); "
-            f"published sha256:{sha256}",
+        listed = ", ".join(map(printable, made)) or "nothing"
+        reason = f"the rebuild made no file of this name (it made: {listed})"
+        return FileResult(
+            name, "differs", f"{reason}; published sha256:{sha256}", details
         )
-    rebuilt_sha256 = hashlib.sha256(ours.read_bytes()).hexdigest()
-    mirror = "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
-    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
+    rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
     if rebuilt_sha256 == sha256:
-        return verdict(
-            "reproduced",
-            f"sha256:{sha256}, rebuilt from {source.repository} @ {source.commit}"
-            f"{mirror}; {candidate.attested}",
-            rebuilt_sha256=rebuilt_sha256,
+        mirror = (
+            "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
+        )
+        where = f"{source.repository} @ {source.commit}{mirror}; {candidate.attested}"
+        return FileResult(
+            name, "reproduced", f"sha256:{sha256}, rebuilt from {where}", details
         )
     try:
         member, contents_match, what = first_difference(
@@ -1646,6 +1463,7 @@ def compare(
         )
     except ValueError as error:
         member, contents_match, what = None, False, str(error)
+    details |= {"member": member, "contents_match": contents_match}
     where = f"first differing member {printable(member)}: {what}" if member else what
     if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
         where += (
@@ -1653,155 +1471,91 @@ def compare(
             "sdists cannot be reproduced byte for byte: every member's contents "
             "match"
         )
-    return verdict(
-        "differs",
-        f"{where}; {digests}",
-        rebuilt_sha256=rebuilt_sha256,
-        member=member,
-        contents_match=contents_match,
-    )
+    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
+    return FileResult(name, "differs", f"{where}; {digests}", details)
 
 
 def rebuild_all(
-    candidates: Sequence[Candidate], clone_from: str | None, workdir: Path, uv: str
-) -> list[RebuildResult]:
+    candidates: Sequence[Candidate | FileResult],
+    clone_from: str | None,
+    workdir: Path,
+    uv: str,
+) -> list[FileResult]:
     """Build each source once and compare the files said to come from it."""
-    results = [c.verdict for c in candidates if c.verdict is not None]
+    results = [c for c in candidates if isinstance(c, FileResult)]
+    todo = [c for c in candidates if isinstance(c, Candidate)]
+    # --source may name a local mirror, relative to where we run; the
+    # certificate's repository is always a URL.
+    if clone_from is not None and Path(clone_from).exists():
+        clone_from = str(Path(clone_from).resolve())
     # One build per commit and version: a version from the tag is the files'.
     sources = sorted(
-        {
-            (c.source, lax_version(c.name) or "")
-            for c in candidates
-            if c.verdict is None and c.source is not None
-        },
+        {(c.source, parsed_version(c.name) or "") for c in todo},
         key=lambda s: (s[0].repository, s[0].commit, s[1]),
     )
     for number, (source, version) in enumerate(sources):
         mine = [
             c
-            for c in candidates
-            if c.verdict is None
-            and c.source == source
-            and (lax_version(c.name) or "") == version
+            for c in todo
+            if c.source == source and (parsed_version(c.name) or "") == version
         ]
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
-        # --source may name a local mirror, relative to where we run; the
-        # certificate's repository is always a URL.
-        if clone_from is not None and Path(clone_from).exists():
-            clone_from = str(Path(clone_from).resolve())
         cloned_from = clone_from or source.repository
         try:
             rebuilt = build_source(source, version, cloned_from, build_dir, uv)
         except RebuildFailed as error:
-            results += [
-                RebuildResult(
-                    c.name, "error", str(error), source.repository, source.commit
-                )
-                for c in mine
-            ]
+            details = {"repository": source.repository, "commit": source.commit}
+            results += [FileResult(c.name, "error", str(error), details) for c in mine]
             continue
         backend = build_backend(build_dir / "source")
         results += [compare(c, rebuilt, backend, cloned_from) for c in mine]
     return sorted(results, key=lambda r: r.file)
 
 
-def run_rebuild(args: argparse.Namespace) -> RebuildReport:
-    identity = identity_from(args)
-    package = canonicalize_name(args.package)
-    if (args.version is None) == (args.dist is None):
-        raise UsageError(
-            "rebuild takes VERSION (files from the index) or --dist DIR (local "
-            "files), one of them"
-        )
-    source = source_from(args)
-    commit = source.commit
-    uv = tool_path("uv")
-    checker = AttestationChecker(
-        identity, staging=args.staging, offline=args.offline, source=source
-    )
-    report = RebuildReport(
-        package,
-        identity,
-        checker.instance,
-        args.offline,
-        "the index" if args.dist is None else str(args.dist),
-        commit=commit,
-    )
-    with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
-        workdir = Path(tmp)
-        if args.dist is not None:
-            candidates = dist_candidates(args.dist, package, checker, commit)
-        else:
-            try:
-                version = Version(args.version)
-            except InvalidVersion:
-                raise UsageError(f"{args.version!r} is not a version") from None
-            report.version = str(version)
-            downloads = workdir / "downloads"
-            downloads.mkdir()
-            candidates = release_candidates(
-                package, version, checker, index_options(args), commit, downloads
-            )
-        report.files = rebuild_all(candidates, args.source, workdir, uv)
-    if args.pylock is not None:
-        report.pylock = check_pylock(args.pylock, package, identity)
-    return report
-
-
-def render_rebuild_text(report: RebuildReport) -> str:
-    identity = report.identity
-    where = f"{report.package} {report.version}" if report.version else report.package
-    trust_root = "cached trust root" if report.offline else "trust root refreshed"
-    lines = [
-        (
-            f"Rebuilding {where} from {report.origin}: attestations checked against "
-            f"{identity.repository}, workflow {identity.workflow} (Sigstore "
-            f"{report.sigstore}, {trust_root})"
-        )
-    ]
-    lines += [f"{r.status} {printable(r.file)}: {r.reason}" for r in report.files]
-    counts = {
-        s: sum(r.status == s for r in report.files)
-        for s in ("reproduced", "differs", "unverified", "error")
-    }
-    summary = f"{plural(len(report.files), 'file')}: {counts['reproduced']} reproduced"
-    for status, label in (
-        ("differs", "differ"),
-        ("unverified", "not verified"),
-        ("error", "not rebuilt (fetch or build error)"),
-    ):
-        if counts[status]:
-            summary += f", {counts[status]} {label}"
-    lines.append(summary + ".")
-    unsigned = sum(r.attested is False for r in report.files)
-    if unsigned:
-        lines.append(
-            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
-            f"{report.commit}: who published them was not checked."
-        )
-    if report.pylock is not None:
-        lines.append(f"pylock: {report.pylock.message}")
-    # Names, directories and library messages are untrusted: no line may hold
-    # a newline that would start a workflow command.
-    return "\n".join(printable(line) for line in lines)
-
-
-def render_rebuild_json(report: RebuildReport) -> str:
-    data = {
-        "mode": "rebuild",
-        "package": report.package,
-        "version": report.version,
-        "origin": report.origin,
-        "identity": report.identity.pylock_entry(),
-        "sigstore": report.sigstore,
-        "offline": report.offline,
-        "commit": report.commit,
-        "files": [asdict(r) for r in report.files],
-        "pylock": asdict(report.pylock) if report.pylock else None,
-        "exit_code": report.exit_code,
-    }
-    return json.dumps(data, indent=2)
+def rebuild_candidates(
+    args: argparse.Namespace,
+    package: NormalizedName,
+    checker: AttestationChecker,
+    version: Version | None,
+    workdir: Path,
+) -> list[Candidate | FileResult]:
+    """The files to rebuild, verified as `dist` (--dist DIR) or `release`
+    (VERSION) verifies them, each from the source its certificates name (the
+    checker already required --commit's); with --commit, a file without any
+    attestation is taken as coming from that commit. Otherwise its verdict."""
+    commit = checker.source.commit
+    files: list[tuple[FileResult, Path, list[Attestation]]] = []
+    if version is None:
+        for result in check_dist_dir(args.dist, package, checker):
+            path = args.dist / result.file
+            text = path.with_name(path.name + ATTESTATION_SUFFIX)
+            ok = result.status == "OK"
+            signed = [load_attestation(text.read_bytes())] if ok else []
+            files.append((result, path, signed))
+    else:
+        options = index_options(args)
+        unsigned = commit is not None
+        _, got = fetch_release(package, version, checker, options, workdir, unsigned)
+        for result, path, provenance in got:
+            bundles = provenance.attestation_bundles if provenance else []
+            files.append((result, path, [a for b in bundles for a in b.attestations]))
+    found: list[Candidate | FileResult] = []
+    for result, path, attestations in files:
+        if commit is not None and result.reason.startswith(NO_ATTESTATION):
+            source = SourceCommit(f"{GITHUB}{checker.identity.repository}", commit)
+            found.append(Candidate(result.file, path, source, UNSIGNED, signed=False))
+            continue
+        try:
+            if result.status != "OK" or not attestations:
+                raise ValueError(result.reason)
+            source = attested_source(attestations)
+        except ValueError as error:
+            status: Status = "error" if result.status == "ERROR" else "unverified"
+            found.append(FileResult(result.file, status, str(error)))
+            continue
+        found.append(Candidate(result.file, path, source, result.reason))
+    return found
 
 
 # --- The consumer's lock file (PEP 751) ----------------------------------------
@@ -1822,113 +1576,11 @@ def matches_entry(identity: Identity, entry: Mapping[str, Any]) -> bool | None:
     return identity.same_environment(environment)
 
 
-def check_pylock(
-    path: Path, package: NormalizedName, identity: Identity
-) -> PylockResult:
-    from packaging.pylock import Pylock, PylockValidationError
-
-    try:
-        lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path} is not TOML: {error}") from None
-    except PylockValidationError as error:
-        raise UsageError(f"{path} is not a valid pylock file: {error}") from None
-    packages = [p for p in lock.packages if p.name == package]
-    if not packages:
-        raise UsageError(f"{path} locks no package named {package}")
-    entries = [e for p in packages for e in (p.attestation_identities or [])]
-    verdicts = [matches_entry(identity, e) for e in entries]
-    where = str(path)
-    if True in verdicts:
-        return PylockResult(where, "match", f"{path} names this identity")
-    if None in verdicts:
-        return PylockResult(
-            where,
-            "match",
-            f"{path} names this repository and workflow but no environment; "
-            f"add environment = {json.dumps(identity.environment)} to pin it",
-        )
-    if not entries:
-        return PylockResult(
-            where,
-            "missing",
-            f"{path} has no attestation-identities for {package}; "
-            "add the entry below (lockers do not write it yet)",
-        )
-    named = "; ".join(
-        ", ".join(f"{k}={v}" for k, v in entry.items()) for entry in entries
-    )
-    return PylockResult(
-        where,
-        "mismatch",
-        f"RED FLAG: {path} expects {package} from another publisher ({named})",
-    )
-
-
 # --- Output ----------------------------------------------------------------------
 
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def render_text(report: Report) -> str:
-    identity = report.identity
-    where = f"{report.package} {report.version}" if report.version else report.package
-    trust_root = "cached trust root" if report.offline else "trust root refreshed"
-    source = report.source
-    ref = source.ref(report.version or "{version}")
-    also = "".join(
-        f", {what} {value}"
-        for what, value in (
-            ("commit", source.commit),
-            ("repository id", source.repository_id),
-        )
-        if value is not None
-    )
-    lines = [
-        (
-            f"Verifying {where} against {identity.repository}, workflow "
-            f"{identity.workflow}, ref {ref}{also} (Sigstore {report.sigstore}, "
-            f"{trust_root})"
-        )
-    ]
-    lines += [f"{r.status} {r.file}: {r.reason}" for r in report.files]
-    if report.environment_checked:
-        lines.append(
-            f"Environment {identity.environment or '(none)'}: checked against the "
-            "publisher the index recorded for each file."
-        )
-    else:
-        lines.append(
-            f"Environment {identity.environment or '(none)'}: NOT checked: a "
-            "Sigstore certificate does not record the GitHub environment; "
-            "`release` checks it against the index's provenance."
-        )
-    counts = {
-        s: sum(r.status == s for r in report.files) for s in ("OK", "FAIL", "ERROR")
-    }
-    summary = f"{plural(len(report.files), 'file')}: {counts['OK']} verified"
-    if counts["FAIL"]:
-        summary += f", {counts['FAIL']} failed"
-    if counts["ERROR"]:
-        summary += f", {counts['ERROR']} not checked (network or index error)"
-    lines.append(summary + ".")
-    if report.pylock is not None:
-        lines.append(f"pylock: {report.pylock.message}")
-    # Names and reasons quote files, the index and the lock file.
-    lines = [printable(line) for line in lines]
-    lines += [
-        "",
-        (
-            "A pylock.toml should hold this entry under [[packages]] name = "
-            f"{json.dumps(report.package)}:"
-        ),
-        identity.pylock_toml(),
-    ]
-    return "\n".join(lines)
 
 
 def printable(text: str) -> str:
@@ -1946,22 +1598,72 @@ def printable(text: str) -> str:
     )
 
 
+def render_text(report: Report) -> str:
+    identity, source = report.identity, report.source
+    rebuild = report.mode == "rebuild"
+    where = f"{report.package} {report.version}" if report.version else report.package
+    trust_root = "cached trust root" if report.offline else "trust root refreshed"
+    against = f"{identity.repository}, workflow {identity.workflow}"
+    sigstore = f"(Sigstore {report.sigstore}, {trust_root})"
+    if rebuild:
+        header = f"Rebuilding {where} from {report.origin}: attestations checked "
+        header += f"against {against} {sigstore}"
+    else:
+        also = [("commit", source.commit), ("repository id", source.repository_id)]
+        ref = source.ref(report.version or "{version}")
+        ref += "".join(f", {what} {value}" for what, value in also if value is not None)
+        header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
+    lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in report.files]
+    environment = f"Environment {identity.environment or '(none)'}: "
+    if report.mode == "release":
+        lines.append(
+            f"{environment}checked against the publisher the index recorded for "
+            "each file."
+        )
+    elif report.mode == "dist":
+        lines.append(
+            f"{environment}NOT checked: a Sigstore certificate does not record the "
+            "GitHub environment; `release` checks it against the index's provenance."
+        )
+    labels = SUMMARY["rebuild" if rebuild else "verify"]
+    counts = Counter[str](r.status for r in report.files)
+    first, *others = labels
+    summary = f"{plural(len(report.files), 'file')}: {counts[first]} {labels[first]}"
+    summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
+    lines.append(summary + ".")
+    if unsigned := sum(r.details.get("attested") is False for r in report.files):
+        lines.append(
+            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
+            f"{source.commit}: who published them was not checked."
+        )
+    if report.pylock is not None:
+        lines.append(f"pylock: {report.pylock.message}")
+    # Names, directories and library messages are untrusted: no line may hold
+    # a newline that would start a workflow command.
+    lines = [printable(line) for line in lines]
+    if not rebuild:
+        entry = f"under [[packages]] name = {json.dumps(report.package)}:"
+        lines += ["", f"A pylock.toml should hold this entry {entry}"]
+        lines.append(identity.pylock_toml())
+    return "\n".join(lines)
+
+
 def render_json(report: Report) -> str:
-    data = {
-        "mode": report.mode,
-        "package": report.package,
-        "version": report.version,
-        "identity": report.identity.pylock_entry(),
-        "source": report.source.as_dict(),
-        "sigstore": report.sigstore,
-        "environment_checked": report.environment_checked,
-        "offline": report.offline,
-        "files": [asdict(r) for r in report.files],
-        "pylock": asdict(report.pylock) if report.pylock else None,
-        "pylock_entry": report.identity.pylock_toml(),
-        "exit_code": report.exit_code,
-    }
-    return json.dumps(data, indent=2)
+    keys = ("mode", "package", "version", "origin", "sigstore", "offline")
+    data = {key: getattr(report, key) for key in keys}
+    data["identity"] = report.identity.pylock_entry()
+    data |= {"source": asdict(report.source), "commit": report.source.commit}
+    data["environment_checked"] = report.mode == "release"
+    rebuild = dict.fromkeys(REBUILD_DETAILS) if report.mode == "rebuild" else {}
+    data["files"] = [
+        {"file": r.file, "status": r.status, "reason": r.reason}
+        | rebuild
+        | dict(r.details)
+        for r in report.files
+    ]
+    data["pylock"] = asdict(report.pylock) if report.pylock else None
+    data["pylock_entry"] = report.identity.pylock_toml()
+    return json.dumps(data | {"exit_code": report.exit_code}, indent=2)
 
 
 # --- Command line ----------------------------------------------------------------
@@ -1991,200 +1693,69 @@ def count(text: str) -> int:
     return value
 
 
-def index_arguments(mode: argparse.ArgumentParser) -> None:
-    """The options of a mode that reads the index."""
-    mode.add_argument(
-        "--index-url",
-        metavar="URL",
-        help="simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)",
-    )
-    mode.add_argument(
-        "--insecure-local-index",
-        action="store_true",
-        help="tests only: accept a plain-http index on this machine "
-        "(127.0.0.1, ::1, localhost)",
-    )
-    mode.add_argument(
-        "--timeout",
-        type=positive,
-        default=30.0,
-        metavar="SECONDS",
-        help="timeout of each request (default: %(default)s)",
-    )
-    mode.add_argument(
-        "--retries",
-        type=int,
-        default=len(RETRY_DELAYS),
-        choices=range(len(RETRY_DELAYS) + 1),
-        help="retries of a request that failed on the network (default: %(default)s)",
-    )
-    mode.add_argument(
-        "--jobs",
-        type=count,
-        default=8,
-        metavar="N",
-        help="files fetched at once (default: %(default)s)",
-    )
-
-
 def parser() -> argparse.ArgumentParser:
+    # The help is the module's docstring, a paragraph per mode.
+    doc = {p.split()[0].strip("`"): p for p in (__doc__ or "").split("\n\n")}
     common = argparse.ArgumentParser(add_help=False)
     expected = common.add_argument_group(
         "expected identity",
         f"Each defaults to the project's {PYPROJECT} ([project] name and "
         f"[tool.{TOOL_TABLE}]); a flag wins over the file.",
     )
+    for name, metavar, text in (
+        ("--repository", "OWNER/NAME", "GitHub repository that must have signed"),
+        ("--workflow", "FILE", "workflow file name under .github/workflows/"),
+        ("--environment", "NAME", "trusted publisher's environment, '' for none"),
+        ("--package", "NAME", "distribution name the files must belong to"),
+        ("--tag", "PATTERN", "the release tag, {version} for the file's version"),
+        ("--commit", "SHA", 'full commit hash to be signed at ("${GITHUB_SHA}")'),
+        ("--repository-id", "ID", "GitHub's numeric id of the repository"),
+    ):
+        expected.add_argument(name, metavar=metavar, help=text)
+    defaults = "where the defaults are read (default: %(default)s)"
     expected.add_argument(
-        "--repository",
-        metavar="OWNER/NAME",
-        help="GitHub repository that must have signed",
-    )
-    expected.add_argument(
-        "--workflow",
-        metavar="FILE",
-        help="workflow file name under .github/workflows/",
-    )
-    expected.add_argument(
-        "--environment",
-        metavar="NAME",
-        help="GitHub environment of the trusted publisher, '' for none; checked "
-        "only by `release`, against the index",
-    )
-    expected.add_argument(
-        "--package",
-        metavar="NAME",
-        help="distribution name the files must belong to",
-    )
-    expected.add_argument(
-        "--tag",
-        metavar="PATTERN",
-        help="the release tag, with {version} for each file's version: the "
-        "certificate's ref must be refs/tags/PATTERN (default: v{version})",
-    )
-    expected.add_argument(
-        "--commit",
-        metavar="SHA",
-        help="full commit hash the certificate must record (in a workflow: "
-        '"${GITHUB_SHA}")',
-    )
-    expected.add_argument(
-        "--repository-id",
-        metavar="ID",
-        help="GitHub's numeric id of the repository, so that a deleted and "
-        "re-created repository of the same name does not pass",
-    )
-    expected.add_argument(
-        "--pyproject",
-        type=Path,
-        default=Path(PYPROJECT),
-        metavar="FILE",
-        help="where the defaults are read (default: %(default)s)",
+        "--pyproject", type=Path, default=Path(PYPROJECT), help=defaults
     )
     options = common.add_argument_group("options")
-    options.add_argument(
-        "--staging",
-        action="store_true",
-        help="verify against Sigstore's staging instance (test uploads only)",
+    pylock = "also check that this pylock.toml names the same identity"
+    options.add_argument("--pylock", type=Path, metavar="FILE", help=pylock)
+    for name, text in (
+        ("--staging", "verify against Sigstore's staging instance (test uploads)"),
+        ("--offline", "use the trust root cached or bundled with sigstore"),
+        ("--json", "print JSON"),
+    ):
+        options.add_argument(name, action="store_true", help=text)
+    index = argparse.ArgumentParser(add_help=False, parents=[common])
+    url = "simple API endpoint, https (default: pypi-simple's PYPI_SIMPLE_ENDPOINT)"
+    index.add_argument("--index-url", metavar="URL", help=url)
+    local = "tests only: accept plain http from 127.0.0.1, ::1 or localhost"
+    index.add_argument("--insecure-local-index", action="store_true", help=local)
+    timeout = "of each request, in seconds (default: %(default)s)"
+    index.add_argument("--timeout", type=positive, default=30.0, help=timeout)
+    retries = "of a request that failed on the network (default: %(default)s)"
+    most = len(RETRY_DELAYS)
+    choices = range(most + 1)
+    index.add_argument(
+        "--retries", type=int, default=most, choices=choices, help=retries
     )
-    options.add_argument(
-        "--offline",
-        action="store_true",
-        help="do not refresh Sigstore's trust root over the network; use the one "
-        "cached by an earlier run or bundled with sigstore",
-    )
-    options.add_argument(
-        "--pylock",
-        type=Path,
-        metavar="FILE",
-        help="also check that this pylock.toml names the same identity",
-    )
-    options.add_argument("--json", action="store_true", help="print JSON")
-
+    jobs = "files fetched at once (default: %(default)s)"
+    index.add_argument("--jobs", type=count, default=8, metavar="N", help=jobs)
     top = argparse.ArgumentParser(
-        prog="verify_attestations.py",
-        description="Verify the PEP 740 attestations of this package's files "
-        "against its GitHub trusted publisher, and that each was signed at the "
-        "release tag of its version (and, given, the commit and repository "
-        "id). A Sigstore certificate names the repository and the workflow, "
-        "but does not record the GitHub environment: `dist` cannot check the "
-        "environment, `release` checks it against the publisher the index "
-        "recorded.",
-        epilog="Exit status: 0 all verified; 1 a file failed, lacks an "
-        "attestation, or --pylock names another identity; 2 usage, network or "
-        "index error.",
+        prog="verify_attestations.py", description=doc["What"], epilog=doc["Exit"]
     )
     modes = top.add_subparsers(dest="mode", required=True, metavar="MODE")
-    dist = modes.add_parser(
-        "dist",
-        parents=[common],
-        help="check local files and their .publish.attestation files",
-        description="Check that every wheel and sdist in DIR has a "
-        "<file>.publish.attestation signed by the expected repository and "
-        "workflow for exactly that file. The environment cannot be checked "
-        "here.",
-    )
-    dist.add_argument(
-        "directory", nargs="?", default=Path("dist"), type=Path, metavar="DIR"
-    )
-    release = modes.add_parser(
-        "release",
-        parents=[common],
-        help="check every file of a published version and its provenance",
-        description="Download every file of VERSION from the index's JSON "
-        "simple API (PEP 691) with its provenance (PEP 740), verify every "
-        "attestation against the file and the expected repository and "
-        "workflow, and check that the index's recorded publisher names the "
-        "expected repository, workflow and environment.",
-    )
+    for mode, parent in (("dist", common), ("release", index), ("rebuild", index)):
+        help = doc[mode].partition(":")[0].removeprefix(f"`{mode}` ")
+        modes.add_parser(mode, parents=[parent], help=help, description=doc[mode])
+    dist, release, rebuild = modes.choices.values()
+    dist.add_argument("directory", nargs="?", default=Path("dist"), type=Path)
     release.add_argument("version", metavar="VERSION")
-    release.add_argument(
-        "--built",
-        type=Path,
-        metavar="DIR",
-        help="the wheels and sdists a release run built: the index must hold "
-        "exactly these files, byte for byte",
-    )
-    index_arguments(release)
-    rebuild_parser(modes, common)
-    return top
-
-
-def rebuild_parser(
-    modes: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
-) -> None:
-    rebuild = modes.add_parser(
-        "rebuild",
-        parents=[common],
-        help="build the attested commit again and compare every file",
-        description="Verify each file's attestation as `release` (VERSION, "
-        "from the index) or `dist` (--dist DIR) does, then clone the commit "
-        "its certificate names (Source Repository URI and Digest) into a "
-        "temporary directory, build it as the publish workflow does (uv "
-        "build, the backend pinned by hash in the commit's "
-        f"{BUILD_CONSTRAINTS}, SOURCE_DATE_EPOCH from the commit) and report "
-        "each file as reproduced or differs, with the first differing "
-        "member. With --commit, every attestation must name that commit, and a "
-        "file without an attestation is rebuilt from it, unverified (for files "
-        "that were never signed). Needs git and uv.",
-        epilog="Exit status: 0 every file reproduced; 1 a file differs or its "
-        "attestation fails; 2 usage, network, index, clone or build error.",
-    )
+    built = "the files a release run built: the index must hold exactly these"
+    release.add_argument("--built", type=Path, metavar="DIR", help=built)
     rebuild.add_argument("version", nargs="?", metavar="VERSION")
-    rebuild.add_argument(
-        "--dist",
-        type=Path,
-        metavar="DIR",
-        help="rebuild the local files in DIR (with their .publish.attestation "
-        "files) instead of a version on the index",
-    )
-    rebuild.add_argument(
-        "--source",
-        metavar="URL_OR_PATH",
-        help="clone from here instead of the repository the certificate names "
-        "(a mirror); the commit must still be the certified one",
-    )
-    index_arguments(rebuild)
+    rebuild.add_argument("--dist", type=Path, metavar="DIR", help="local files")
+    rebuild.add_argument("--source", help="clone from this mirror instead")
+    return top
 
 
 def project_defaults(path: Path) -> dict[str, str]:
@@ -2204,21 +1775,14 @@ def project_defaults(path: Path) -> dict[str, str]:
     if not isinstance(table, dict) or not isinstance(project, dict):
         raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
     keys = ("repository", "workflow", "environment", "tag", "repository-id")
-    found = {key: table.get(key) for key in keys}
-    found["package"] = project.get("name")
+    found = {key: table.get(key) for key in keys} | {"package": project.get("name")}
     # TOML writes a number bare; the id is compared as the certificate's text.
-    if isinstance(found["repository-id"], int) and not isinstance(
-        found["repository-id"], bool
-    ):
+    if type(found["repository-id"]) is int:
         found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
             raise UsageError(f"{path}: {key} must be a string")
-    return {
-        key.replace("-", "_"): value
-        for key, value in found.items()
-        if value is not None
-    }
+    return {key.replace("-", "_"): v for key, v in found.items() if v is not None}
 
 
 def identity_from(args: argparse.Namespace) -> Identity:
@@ -2228,16 +1792,11 @@ def identity_from(args: argparse.Namespace) -> Identity:
             setattr(args, key, defaults.get(key))
     if args.repository_id is None:
         args.repository_id = defaults.get("repository_id")
-    missing = [
-        f"--{key}"
-        for key in ("package", "repository", "workflow", "environment")
-        if getattr(args, key) is None
-    ]
-    if missing:
+    needed = ("package", "repository", "workflow", "environment")
+    if missing := [f"--{key}" for key in needed if getattr(args, key) is None]:
         raise UsageError(
             f"no expected {', '.join(missing)}: pass them, or run where "
-            f"{args.pyproject} declares them ([project] name, "
-            f"[tool.{TOOL_TABLE}])"
+            f"{args.pyproject} declares them ([project] name, [tool.{TOOL_TABLE}])"
         )
     if not REPOSITORY.fullmatch(args.repository):
         raise UsageError(f"--repository {args.repository!r} is not OWNER/NAME")
@@ -2249,6 +1808,23 @@ def identity_from(args: argparse.Namespace) -> Identity:
     return Identity(args.repository, args.workflow, args.environment.strip())
 
 
+def source_from(args: argparse.Namespace) -> Source:
+    """What the certificate must record of the source; after identity_from,
+    which fills in the project's defaults."""
+    tag = "v{version}" if args.tag is None else args.tag
+    commit, repository_id = args.commit, args.repository_id
+    if not TAG.fullmatch(tag):
+        raise UsageError(
+            f"--tag {tag!r} is not a tag pattern: a tag name holding "
+            "{version} once, such as v{version}"
+        )
+    if commit is not None and not COMMIT.fullmatch(commit):
+        raise UsageError(f"--commit {commit!r} is not a full commit hash")
+    if repository_id is not None and not REPOSITORY_ID.fullmatch(repository_id):
+        raise UsageError(f"--repository-id {repository_id!r} is not a number")
+    return Source(tag, commit and commit.lower(), repository_id)
+
+
 def index_options(args: argparse.Namespace) -> IndexOptions:
     if args.index_url is None:
         from pypi_simple import PYPI_SIMPLE_ENDPOINT
@@ -2256,76 +1832,9 @@ def index_options(args: argparse.Namespace) -> IndexOptions:
         args.index_url = PYPI_SIMPLE_ENDPOINT
     if problem := url_problem(args.index_url, args.insecure_local_index):
         raise UsageError(f"--index-url {args.index_url}: {problem}")
-    return IndexOptions(
-        index_url=args.index_url,
-        timeout=args.timeout,
-        retries=RETRY_DELAYS[: args.retries],
-        jobs=args.jobs,
-        allow_local=args.insecure_local_index,
-    )
-
-
-def source_from(args: argparse.Namespace) -> Source:
-    """What the certificate must record of the source; after identity_from,
-    which fills in the project's defaults."""
-    source = Source() if args.tag is None else Source(tag=args.tag)
-    if not TAG.fullmatch(source.tag):
-        raise UsageError(
-            f"--tag {source.tag!r} is not a tag pattern: a tag name holding "
-            "{version} once, such as v{version}"
-        )
-    if args.commit is not None and not COMMIT.fullmatch(args.commit):
-        raise UsageError(f"--commit {args.commit!r} is not a full commit hash")
-    if args.repository_id is not None and not REPOSITORY_ID.fullmatch(
-        args.repository_id
-    ):
-        raise UsageError(f"--repository-id {args.repository_id!r} is not a number")
-    return Source(
-        source.tag,
-        None if args.commit is None else args.commit.lower(),
-        args.repository_id,
-    )
-
-
-def run(args: argparse.Namespace) -> Report:
-    identity = identity_from(args)
-    source = source_from(args)
-    package = canonicalize_name(args.package)
-    checker = AttestationChecker(
-        identity, staging=args.staging, offline=args.offline, source=source
-    )
-    if args.mode == "dist":
-        report = Report(
-            "dist",
-            package,
-            identity,
-            checker.instance,
-            False,
-            args.offline,
-            source=source,
-        )
-        report.files = check_dist_dir(args.directory, package, checker)
-    else:
-        try:
-            version = Version(args.version)
-        except InvalidVersion:
-            raise UsageError(f"{args.version!r} is not a version") from None
-        options = index_options(args)
-        report = Report(
-            "release",
-            package,
-            identity,
-            checker.instance,
-            True,
-            args.offline,
-            str(version),
-            source=source,
-        )
-        built = None if args.built is None else built_digests(args.built)
-        report.files = check_release(package, version, checker, options, built)
-    if args.pylock is not None:
-        report.pylock = check_pylock(args.pylock, package, identity)
-    return report
+    retries = RETRY_DELAYS[: args.retries]
+    local = args.insecure_local_index
+    return IndexOptions(args.index_url, args.timeout, retries, args.jobs, local)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -2334,22 +1843,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the output says which instance is used, once.
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     try:
-        report = run_rebuild(args) if args.mode == "rebuild" else run(args)
+        report = run(args)
     except (UsageError, IndexUnavailable) as error:
-        return report_error(str(error), args.json)
+        message = str(error)
     # A case not foreseen still gets one line, and exit status 2 ("could not
     # check"): a traceback's status 1 would read as evidence against a file.
     except Exception as error:  # noqa: BLE001
-        return report_error(f"unexpected {type(error).__name__}: {error}", args.json)
-    if isinstance(report, RebuildReport):
-        print(render_rebuild_json(report) if args.json else render_rebuild_text(report))
+        message = f"unexpected {type(error).__name__}: {error}"
     else:
         print(render_json(report) if args.json else render_text(report))
-    return report.exit_code
-
-
-def report_error(message: str, as_json: bool) -> int:
-    if as_json:
+        return report.exit_code
+    if args.json:
         print(json.dumps({"error": message, "exit_code": 2}, indent=2))
     else:
         print(printable(f"error: {message}"), file=sys.stderr)
