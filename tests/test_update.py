@@ -534,3 +534,91 @@ def test_migration_is_idempotent_and_bounded_by_versions(tmp_path: Path) -> None
     assert migrate("0.2.0", "0.4.0") == first  # 0.2.0's renames are not applied again
     answers_file.write_text(original)
     assert migrate("0.2.0", "0.3.0") == original  # nothing due in that range
+
+
+# --- pyproject.toml is laid out for merges -----------------------------------------
+
+# What a later release does to pyproject.toml: a new table where the template
+# adds them (under the banner that opens its tables) and a new pin.
+BANNER_END = "# " + "-" * 77 + "\n{%- if build_backend == 'uv_build' %}"
+NEW_TABLE = '\n[tool.check-wheel-contents]\nignore = ["W002"]\n'
+OLD_PIN, NEW_PIN = '"pytest>=9"', '"pytest>=9.1"'
+
+# The project's own lines, each edited: (the line as rendered, as edited).
+OWN_EDITS = (
+    ('version = "0.1.0"', 'version = "0.2.0"'),
+    ('description = "Widgets, attested."', 'description = "Our widgets."'),
+    (
+        '  { name = "Ada Lovelace", email = "ada@example.com" },',
+        '  { name = "Ada Lovelace", email = "ada@example.com" },\n'
+        '  { name = "Grace Hopper" },',
+    ),
+    ('readme = "README.md"', 'readme = "README.md"\nkeywords = ["widgets"]'),
+    (
+        '  "Programming Language :: Python :: 3 :: Only",',
+        f'  "{CLASSIFIER}",\n  "Programming Language :: Python :: 3 :: Only",',
+    ),
+    ("dependencies = []", f'dependencies = ["{DEPENDENCY}"]'),
+    (
+        'Issues = "https://github.com/acme-corp/widget-tools/issues"',
+        'Issues = "https://github.com/acme-corp/widget-tools/issues"\n'
+        'Documentation = "https://widgets.example.com"',
+    ),
+    (
+        "# The project's own groups go here, above the template's.",
+        "# The project's own groups go here, above the template's.\n"
+        'docs = ["mkdocs>=1.6"]',
+    ),
+    (
+        "# The project's own tool settings go here, above the template's tables.",
+        "# The project's own tool settings go here, above the template's tables.\n"
+        '\n[tool.codespell]\nskip = "*.lock"',
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def next_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as v1.0.0, and v1.1.0: a new table and a new pin."""
+    repo = working_tree_copy(tmp_path_factory.mktemp("next") / "template")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_and_tag(repo, "v1.0.0")
+    pyproject = repo / "template/pyproject.toml.jinja"
+    replace_once(pyproject, BANNER_END, BANNER_END.replace("\n", NEW_TABLE, 1))
+    replace_once(pyproject, OLD_PIN, NEW_PIN)
+    commit_and_tag(repo, "v1.1.0")
+    return repo
+
+
+@pytest.mark.parametrize("backend", ["uv_build", "hatchling", "setuptools"])
+def test_own_pyproject_lines_never_conflict_with_a_release(
+    next_release: Path, tmp_path: Path, backend: str
+) -> None:
+    project = tmp_path / "pkg"
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--skip-tasks",
+        "--vcs-ref=v1.0.0", *data_args({**BASE_ANSWERS, "build_backend": backend}),
+        next_release, project,
+    )  # fmt: skip
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "Start")
+    pyproject = project / "pyproject.toml"
+    for old, new in OWN_EDITS:
+        replace_once(pyproject, old, new)
+    # And a table of their own at the end, where many add one.
+    with pyproject.open("a", encoding="utf-8") as stream:
+        stream.write('\n[tool.typos]\ndefault.extend-words = { widgt = "widgt" }\n')
+    commit_all(project, "Our own pyproject lines")
+    ours = pyproject.read_text(encoding="utf-8")
+
+    update(project, "--skip-tasks")
+
+    assert_no_conflicts(project)
+    merged = pyproject.read_text(encoding="utf-8")
+    # Every line of ours is there, and what the release brought.
+    assert merged.replace(NEW_PIN, OLD_PIN).replace(NEW_TABLE, "\n", 1) == ours
+    data = tomllib.loads(merged)
+    assert data["tool"]["check-wheel-contents"] == {"ignore": ["W002"]}
+    assert data["dependency-groups"]["test"][0] == NEW_PIN.strip('"')
+    assert data["dependency-groups"]["docs"] == ["mkdocs>=1.6"]
+    assert data["project"]["dependencies"] == [DEPENDENCY]
