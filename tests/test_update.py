@@ -622,3 +622,15 @@ def test_own_pyproject_lines_never_conflict_with_a_release(
     assert data["dependency-groups"]["test"][0] == NEW_PIN.strip('"')
     assert data["dependency-groups"]["docs"] == ["mkdocs>=1.6"]
     assert data["project"]["dependencies"] == [DEPENDENCY]
+
+
+def test_projects_own_readme_links_to_the_template_pages_only(renders: Any) -> None:
+    """README.md is never updated, so it holds no fact a release may change:
+    no command, check, job or permission, only links to the template's pages."""
+    project = renders()
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)]+)\)", readme)
+    assert links == ["docs/development.md", "docs/releasing.md", "SECURITY.md"]
+    assert all((project / link).is_file() for link in links)
+    for fact in ("uv run", "poe", "prek", "OIDC", "token", "job", ".yml", "CI"):
+        assert fact not in readme, fact
