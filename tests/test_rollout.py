@@ -297,7 +297,8 @@ def test_a_clone_under_another_name_is_the_template_without_a_dev_env(
     path = os.pathsep.join(
         p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN
     )
-    script = [tool("uv"), "run", "--no-project", "--script", ROLLOUT, "--trust"]
+    script: list[str | Path] = [tool("uv"), "run", "--no-project", "--script"]
+    script += [ROLLOUT, "--trust"]
     result = run(
         *script, "--template", releases, project,
         env={**GIT_IDENTITY, "PATH": path, "UV_OFFLINE": "1"}, check=False,
