@@ -34,7 +34,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version  # Copier depends on it
 from rollout import conflicted_files
 
-CHECK = "python scripts/check_project.py"
+CHECK = "uv run --script scripts/check_project.py"
 # CHANGELOG.md's Upgrading items: 3 is what to do by hand, 4 about conflicts.
 BY_HAND, CONFLICTS = "3", "4"
 
