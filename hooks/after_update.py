@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,8 @@ def report(
     if lock_todo:
         lines.append(f"update: {lock_todo}")
     for release, text in todo:
-        lines.append(f"update: CHANGELOG.md, upgrading to {release}: {text}")
+        lines.append(f"update: CHANGELOG.md, upgrading to {release}:")
+        lines += textwrap.wrap(text, 79, initial_indent="  ", subsequent_indent="  ")
     lines.append(
         "update: then "
         + ("resolve, " if conflicts else "")

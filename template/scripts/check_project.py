@@ -107,15 +107,15 @@ def listed_jobs(releasing: str) -> list[str]:
     return re.findall(r"^\| `([A-Za-z0-9_-]+)` \|", section, flags=re.MULTILINE)
 
 
-def workflow_jobs(text: str) -> set[str]:
+def workflow_jobs(text: str) -> list[str]:
     """The job ids of a workflow (two-space indented keys under `jobs:`)."""
     body = re.split(r"^jobs:\s*$", text, maxsplit=1, flags=re.MULTILINE)
     if len(body) < 2:
-        return set()
+        return []
     jobs = body[1]
-    top = re.search(r"^\S", jobs, flags=re.MULTILINE)
+    top = re.search(r"^[^\s#]", jobs, flags=re.MULTILINE)  # the next top-level key
     jobs = jobs[: top.start()] if top else jobs
-    return set(re.findall(r"^  ([A-Za-z0-9_-]+):", jobs, flags=re.MULTILINE))
+    return re.findall(r"^  ([A-Za-z0-9_-]+):", jobs, flags=re.MULTILINE)
 
 
 def release_problems(answered: dict[str, str], releasing: str) -> list[str]:
@@ -130,6 +130,10 @@ def release_problems(answered: dict[str, str], releasing: str) -> list[str]:
         f"{path} has no `{job}` job, which {RELEASING} lists: {RECOPY}"
         for job in listed_jobs(releasing)
         if job not in jobs
+    ] + [
+        f"{path} defines the `{job}` job twice (a conflict resolved by keeping "
+        "both sides' headers): keep the template's and carry your lines into it"
+        for job in sorted({job for job in jobs if jobs.count(job) > 1})
     ]
     if answered.get("adopt_existing") == "true":
         print(
@@ -180,8 +184,9 @@ def lock_problems() -> list[str]:
     )
     if checked.returncode == 0:
         return []
-    said = [line for line in checked.stderr.splitlines() if line.startswith("error")]
-    reason = said[0].removeprefix("error: ") if said else "uv gave no reason"
+    # uv's error, which it may wrap onto more lines, ends at a blank line.
+    said = checked.stderr.partition("error: ")[2].split("\n\n", 1)[0]
+    reason = " ".join(said.split()) or "uv gave no reason"
     return [f"uv.lock is not current ({reason}): run `uv lock` and commit it"]
 
 
