@@ -48,6 +48,7 @@ PUBLISHING_FILES = (
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
     "scripts/verify_attestations.py",
+    "scripts/check_project.py",
     "docs/releasing.md",
 )
 BACKENDS = {

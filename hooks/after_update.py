@@ -8,7 +8,8 @@ when the conflicts are not known yet). It prints:
   git's index) or rejected (`.rej` files), by name;
 - whether `uv lock` ran (it also writes the lock of a project from a release
   that had none), or the one command to run instead (no uv, `--skip-tasks`,
-  offline);
+  offline); an adopted package's pyproject.toml is its own, so it is not
+  locked;
 - the by-hand steps of each template release crossed, from CHANGELOG.md's
   "Upgrading" sections (and its conflict notes when there are conflicts);
 - the commands still to run.
@@ -17,7 +18,7 @@ With no conflicts and nothing to do by hand, one line. It never fails the
 update: whatever it cannot do is printed as something left to do.
 
     python after_update.py --changelog FILE --from VERSION --to VERSION
-        [--skip-tasks BOOL]
+        [--skip-tasks BOOL] [--adopted BOOL]
 """
 
 from __future__ import annotations
@@ -97,15 +98,16 @@ def is_nothing(text: str) -> bool:
     return not words or words.startswith("nothing")
 
 
-def lock(skip_tasks: bool) -> str | None:
-    """Run `uv lock`; None when it ran, else the one line saying what to run."""
+def lock(skip_tasks: bool, adopted: bool) -> str | None:
+    """Run `uv lock`; None when it ran or is not the template's to run, else
+    the one line saying what to run."""
+    if adopted or not Path("pyproject.toml").is_file():
+        return None  # the template wrote no pyproject.toml: nothing it changed
     if skip_tasks:
         return "run `uv lock` (tasks were skipped)"
     uv = shutil.which("uv")
     if uv is None:
         return "run `uv lock` (uv is not installed here)"
-    if not Path("pyproject.toml").is_file():  # an adopted package locks its own way
-        return None
     locked = subprocess.run(
         [uv, "lock", "--quiet"], capture_output=True, text=True, check=False
     )
@@ -154,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--from", dest="since", required=True)
     parser.add_argument("--to", dest="until", required=True)
     parser.add_argument("--skip-tasks", default="False")
+    parser.add_argument("--adopted", default="False")
     options = parser.parse_args(argv)
     try:
         since, until = Version(options.since), Version(options.until)
@@ -162,7 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"update: no upgrading steps shown ({error})")
         changelog, since, until = "", Version("0"), Version("0")
     conflicts = conflicted_files(Path.cwd())
-    lock_todo = lock(options.skip_tasks.lower() == "true")
+    lock_todo = lock(
+        options.skip_tasks.lower() == "true", options.adopted.lower() == "true"
+    )
     for line in report(conflicts, lock_todo, upgrading_steps(changelog, since, until)):
         print(line)
     return 0
