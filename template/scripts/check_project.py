@@ -152,8 +152,10 @@ def table_problems(answered: dict[str, str], workflow: str) -> list[str]:
     table = pyproject.get("tool", {}).get("verify-attestations")
     if not isinstance(table, dict):
         return [
-            "pyproject.toml has no [tool.verify-attestations] table, which the "
-            f"release's verification reads: {RECOPY}"
+            (
+                "pyproject.toml has no [tool.verify-attestations] table, which the "
+                f"release's verification reads: {RECOPY}"
+            )
         ]
     expected = {
         "repository": answered.get("github_repository"),
