@@ -98,11 +98,13 @@ def is_nothing(text: str) -> bool:
     return not words or words.startswith("nothing")
 
 
-def lock(skip_tasks: bool, adopted: bool) -> str | None:
+def lock(skip_tasks: bool, adopted: bool, conflicts: Sequence[str]) -> str | None:
     """Run `uv lock`; None when it ran or is not the template's to run, else
     the one line saying what to run."""
     if adopted or not Path("pyproject.toml").is_file():
         return None  # the template wrote no pyproject.toml: nothing it changed
+    if "pyproject.toml" in conflicts:
+        return "run `uv lock` once pyproject.toml is resolved"
     if skip_tasks:
         return "run `uv lock` (tasks were skipped)"
     uv = shutil.which("uv")
@@ -112,8 +114,11 @@ def lock(skip_tasks: bool, adopted: bool) -> str | None:
         [uv, "lock", "--quiet"], capture_output=True, text=True, check=False
     )
     if locked.returncode != 0:
-        reason = (locked.stderr.strip().splitlines() or ["uv lock failed"])[-1]
-        return f"run `uv lock` (it failed here: {reason})"
+        # uv's error, which it may wrap onto more lines, ends at a blank line.
+        said = locked.stderr.partition("error: ")[2].split("\n\n", 1)[0]
+        return (
+            f"run `uv lock` (it failed here: {' '.join(said.split()) or 'no reason'})"
+        )
     return None
 
 
@@ -122,12 +127,11 @@ def report(
 ) -> list[str]:
     """What the project is left with, as lines; one line when nothing is."""
     wanted = (BY_HAND, CONFLICTS) if conflicts else (BY_HAND,)
-    todo = [
-        (step.release, step.items[n])
-        for step in steps
-        for n in wanted
-        if n in step.items and not is_nothing(step.items[n])
-    ]
+    todo: dict[str, list[str]] = {}
+    for step in steps:
+        for n in wanted:
+            if n in step.items and not is_nothing(step.items[n]):
+                todo.setdefault(step.release, []).append(step.items[n])
     if not (conflicts or lock_todo or todo):
         return [
             "update: no conflicts, uv.lock is current, nothing to do by hand: "
@@ -138,9 +142,12 @@ def report(
         lines.append(f"update: resolve the conflicts in {', '.join(conflicts)}")
     if lock_todo:
         lines.append(f"update: {lock_todo}")
-    for release, text in todo:
+    for release, texts in todo.items():
         lines.append(f"update: CHANGELOG.md, upgrading to {release}:")
-        lines += textwrap.wrap(text, 79, initial_indent="  ", subsequent_indent="  ")
+        for text in texts:
+            lines += textwrap.wrap(
+                text, 79, initial_indent="- ", subsequent_indent="  "
+            )
     lines.append(
         "update: then "
         + ("resolve, " if conflicts else "")
@@ -166,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         changelog, since, until = "", Version("0"), Version("0")
     conflicts = conflicted_files(Path.cwd())
     lock_todo = lock(
-        options.skip_tasks.lower() == "true", options.adopted.lower() == "true"
+        options.skip_tasks.lower() == "true",
+        options.adopted.lower() == "true",
+        conflicts,
     )
     for line in report(conflicts, lock_todo, upgrading_steps(changelog, since, until)):
         print(line)

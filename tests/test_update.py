@@ -517,12 +517,12 @@ def test_every_real_release_updates_to_the_working_tree(
     unmerged = git(project, "ls-files", "--unmerged").splitlines()
     assert {line.split("\t")[1] for line in unmerged} == {edited}, said
     assert f"update: resolve the conflicts in {edited}\n" in said
-    assert "update: CHANGELOG.md, upgrading to Unreleased:\n  By hand: run" in said
+    assert "update: CHANGELOG.md, upgrading to Unreleased:\n- By hand: run" in said
     assert "run `uv run --script scripts/check_project.py` and commit" in said
     uv = tool("uv")
     if edited == "pyproject.toml":
         # No lock can be made from a conflicted pyproject.toml: it says so.
-        assert "update: run `uv lock` (it failed here: " in said
+        assert "update: run `uv lock` once pyproject.toml is resolved\n" in said
     else:
         # The task brought the lock up to date with the new pyproject.toml.
         run(uv, "lock", "--check", "--offline", cwd=project, env=LOCAL_UV)
@@ -797,23 +797,24 @@ def test_steps_of_exactly_the_releases_crossed(clean_project: Path) -> None:
         "<<<<<<< before updating\nx\n=======\ny\n>>>>>>> after updating\n"
     )
     (clean_project / "b.txt.rej").write_text("@@\n")
+    (clean_project / "pyproject.toml").write_text('[project]\nname = "a"\n')
     lines = after_update(clean_project, "0.1.0", "0.3.0", "--skip-tasks=True")
     assert lines == [
         "update: resolve the conflicts in a.txt, b.txt",
         "update: run `uv lock` (tasks were skipped)",
         "update: CHANGELOG.md, upgrading to 0.2.0:",
-        "  By hand: rename the environment on PyPI.",
-        "update: CHANGELOG.md, upgrading to 0.2.0:",
-        "  Conflicts are likely in publish.yml.",
+        "- By hand: rename the environment on PyPI.",
+        "- Conflicts are likely in publish.yml.",
         "update: then resolve, run `uv lock`, run `uv run --script "
         "scripts/check_project.py` and commit",
     ]
     # Past every release the CHANGELOG names: its Unreleased entry too.
     (clean_project / "a.txt").write_text("a\n")
     (clean_project / "b.txt.rej").unlink()
+    (clean_project / "pyproject.toml").unlink()
     assert after_update(clean_project, "0.3.0", "0.4.0") == [
         "update: CHANGELOG.md, upgrading to Unreleased:",
-        "  By hand: set the new secret.",
+        "- By hand: set the new secret.",
         "update: then run `uv run --script scripts/check_project.py` and commit",
     ]
 
