@@ -695,8 +695,13 @@ def test_own_pyproject_lines_never_conflict_with_a_release(
     commit_all(project, "Our own pyproject lines")
     ours = pyproject.read_text(encoding="utf-8")
 
-    update(project, "--skip-tasks")
+    result = update(project, "--skip-tasks")
 
+    # Without tasks, Copier's message names what they would have done.
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "Tasks were skipped (--skip-tasks): run `uv lock`" in said
+    assert "then `uv run --script scripts/check_project.py`" in said
+    assert "update: run `uv lock` (tasks were skipped)" in said
     assert_no_conflicts(project)
     merged = pyproject.read_text(encoding="utf-8")
     # Every line of ours is there, and what the release brought.
