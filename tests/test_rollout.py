@@ -28,8 +28,17 @@ from conftest import BIN, GIT_IDENTITY, REPO, action_pins, import_script, run, t
 ROLLOUT = REPO / "hooks/rollout.py"
 
 
-def rollout(*args: str | Path) -> tuple[int, list[str]]:
-    result = run(sys.executable, ROLLOUT, *args, env=GIT_IDENTITY, check=False)
+def rollout(*args: str | Path, script: bool = False) -> tuple[int, list[str]]:
+    """Run the rollout command: in the test environment, or with `script` as a
+    user does, `uv run --script` with only what its PEP 723 header names (and
+    without the test environment on the PATH)."""
+    command: list[str | Path] = [sys.executable, ROLLOUT]
+    env = dict(GIT_IDENTITY)
+    if script:
+        command = [tool("uv"), "run", "--quiet", "--no-project", "--script", ROLLOUT]
+        path = os.environ["PATH"].split(os.pathsep)
+        env |= {"PATH": os.pathsep.join(p for p in path if Path(p) != BIN)}
+    result = run(*command, *args, env=env, check=False)
     assert result.stderr == "", result.stderr
     return result.returncode, result.stdout.splitlines()
 
@@ -255,15 +264,22 @@ def test_interrupted_rollout_resumes_without_redoing_finished_ones(
         assert answers(repo)["_commit"] == "v0.3.0"
 
 
-def test_resuming_retries_what_is_not_final(releases: Path, tmp_path: Path) -> None:
-    """A failed repository and one skipped as dirty, fixed since, are tried
-    again; a finished one is reported from the state file, saying so."""
-    failing, dirty = fleet(releases, tmp_path / "fleet", 2)
+def test_resuming_retries_what_is_not_final_without_a_dev_env(
+    releases: Path, tmp_path: Path
+) -> None:
+    """Run as a user runs it (`uv run --script`, no template environment): a
+    failed repository and one skipped as dirty, fixed since, are tried again;
+    finished ones are reported from the state file, saying so. The dirty one
+    was made from a clone of the template under another name."""
+    fork = tmp_path / "acme-python-template"
+    run("git", "clone", "--quiet", releases, fork)
+    failing = copy_project(releases, tmp_path / "failing", "v0.1.0")
+    dirty = copy_project(fork, tmp_path / "dirty", "v0.1.0")
     (dirty / "NOTES.md").write_text("Work in progress\n")
     state = tmp_path / "state.json"
     repos: list[str | Path] = ["--template", releases, "--state", state, failing, dirty]
 
-    code, lines = rollout(*repos)  # no --trust: the migration refuses
+    code, lines = rollout(*repos, script=True)  # no --trust: the migration refuses
     assert code == 1
     assert lines[0].startswith(f"failed     {failing}  ")
     assert lines[1:] == [
@@ -272,42 +288,18 @@ def test_resuming_retries_what_is_not_final(releases: Path, tmp_path: Path) -> N
     ]
 
     commit_all(dirty, "Notes")
-    code, lines = rollout("--trust", *repos)
+    code, lines = rollout("--trust", *repos, script=True)
     assert code == 0
     assert lines == [
         f"updated    {failing}  v0.1.0 -> v0.3.0",
         f"updated    {dirty}  v0.1.0 -> v0.3.0",
         "2 updated",
     ]
+    assert answers(dirty)["_src_path"] == str(fork)
 
-    code, lines = rollout("--trust", *repos)
+    code, lines = rollout("--trust", *repos, script=True)
     assert (code, lines[-1]) == (0, "2 updated")
     assert all(line.endswith("(recorded in the --state file)") for line in lines[:2])
-
-
-def test_a_clone_under_another_name_is_the_template_without_a_dev_env(
-    releases: Path, tmp_path: Path
-) -> None:
-    """Rollout runs as a script with only Copier (uv run --script, no template
-    environment), and a project made from a clone of the template under another
-    name is this template's."""
-    fork = tmp_path / "acme-python-template"
-    run("git", "clone", "--quiet", releases, fork)
-    project = copy_project(fork, tmp_path / "pkg", "v0.1.0")
-    path = os.pathsep.join(
-        p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != BIN
-    )
-    script: list[str | Path] = [tool("uv"), "run", "--no-project", "--script"]
-    script += [ROLLOUT, "--trust"]
-    result = run(
-        *script, "--template", releases, project,
-        env={**GIT_IDENTITY, "PATH": path, "UV_OFFLINE": "1"}, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.splitlines() == [
-        f"updated    {project}  v0.1.0 -> v0.3.0",
-        "1 updated",
-    ]
 
 
 def test_template_sources_name_the_same_repository() -> None:
