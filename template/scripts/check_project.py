@@ -131,8 +131,8 @@ def release_problems(answered: dict[str, str], releasing: str) -> list[str]:
         for job in listed_jobs(releasing)
         if job not in jobs
     ] + [
-        f"{path} defines the `{job}` job twice (a conflict resolved by keeping "
-        "both sides' headers): keep the template's and carry your lines into it"
+        f"{path} defines the `{job}` job twice (a conflict kept both versions): "
+        "keep the template's and carry your lines into it"
         for job in sorted({job for job in jobs if jobs.count(job) > 1})
     ]
     if answered.get("adopt_existing") == "true":
