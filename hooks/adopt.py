@@ -50,6 +50,7 @@ PUBLISHING_FILES = (
     ".github/scripts/compare-dist.sh",
     ".github/scripts/install-tools.sh",
     "scripts/verify_attestations.py",
+    "scripts/check_project.py",
     "docs/releasing.md",
 )
 BACKENDS = {

@@ -1,3 +1,7 @@
+# /// script
+# requires-python = ">=3.10"
+# dependencies = ["copier>=9.7.0", "pyyaml>=6"]
+# ///
 """Roll a template release out to many projects: `copier update` on each.
 
 Runs `copier update --defaults` (with --trust, which the template's migrations
@@ -9,6 +13,7 @@ one line per repository, then a count of each status:
     conflicts  PATH  v0.1.0 -> v0.2.0: .github/workflows/publish.yml
     skipped    PATH  dirty working tree: commit or stash first
     failed     PATH  <Copier's reason, one line>
+    not this template PATH  made from SOURCE
 
 The repositories are local clones named on the command line, listed in a file
 (--repos-file, one path a line, relative to the file; `#` starts a comment),
@@ -18,22 +23,28 @@ a list of objects with `name` and `clone_url`, `archived` ones skipped, as
 one page, `gh api --paginate`'s pages or --slurp's list of them), each cloned
 into --clones DIR/<name>, when its turn comes, unless already there.
 
-A repository is skipped when it is not a git repository, has no
-.copier-answers.yml, was made from another template, or has uncommitted
-changes. One still holding conflicts from an earlier update (unmerged files,
+A repository belongs to the template when its answers' `_src_path` names it:
+the same URL (`gh:OWNER/NAME`, https and ssh forms alike), the same local
+path, or a git clone of it under any name (the same first commit). --template
+names it; by default it is the template this script is part of. One made
+from another template is reported `not this template` (not counted as up to
+date). A repository is skipped when it is not a git repository or has
+uncommitted changes. One still holding conflicts from an earlier update (unmerged files,
 `.rej` files or Copier's markers) is reported as conflicts and not updated
 again. Updated files are left uncommitted for review; a file with conflicts
 holds Copier's inline markers and is unmerged in git's index.
 
 With --state FILE, each outcome is recorded as it arrives; run the same command
 again after an interruption (Ctrl-C lets the updates in progress finish) and
-the repositories already done are reported from the file, not redone (a
-failed one is tried again). --report FILE writes every outcome as JSON.
+the repositories whose outcome is final (updated, up to date, not this
+template) are reported from the file, saying so, not redone; every other one
+(skipped, conflicts, failed) is tried again, so a repository fixed since is
+updated. --report FILE writes every outcome as JSON.
 
 The exit status is 1 when any repository has conflicts or failed, 2 on a usage
-error, 130 when interrupted, else 0.
+error, 130 when interrupted, else 0. It needs only Copier (PEP 723 above):
 
-    python hooks/rollout.py [--trust] [--vcs-ref REF] [--template SRC]...
+    uv run --script hooks/rollout.py [--trust] [--vcs-ref REF] [--template SRC]...
         [--jobs N] [--state FILE] [--report FILE]
         [--repos-file FILE] [--github-json FILE --clones DIR] [REPO...]
 """
@@ -42,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -54,11 +66,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-TEMPLATE_NAME = "copier-pypi-attested"
+# The template this script is part of: the default --template.
+THIS_TEMPLATE = Path(__file__).resolve().parent.parent
 ANSWERS_FILE = ".copier-answers.yml"
-STATUSES = ("updated", "up to date", "conflicts", "skipped", "failed")
-# A failed repository is tried again on resume; the others are done.
-DONE = frozenset(STATUSES) - {"failed"}
+OTHER = "not this template"
+STATUSES = ("updated", "up to date", "conflicts", "skipped", "failed", OTHER)
+# Outcomes a resumed run reports from the state file; it tries the others
+# (skipped, conflicts, failed) again.
+FINAL = frozenset({"updated", "up to date", OTHER})
 MARKERS = ("<<<<<<< before updating", ">>>>>>> after updating")
 INTERRUPTED = 130
 
@@ -75,13 +90,18 @@ class Outcome:
     status: str  # one of STATUSES
     detail: str = ""
     files: tuple[str, ...] = ()
+    recorded: bool = False  # read from the --state file, not found this run
 
     def line(self) -> str:
         detail = self.detail + (f": {', '.join(self.files)}" if self.files else "")
+        if self.recorded:
+            detail += " (recorded in the --state file)"
         return f"{self.status:<10} {self.repo}  {detail}".rstrip()
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "repo": str(self.repo), "files": list(self.files)}
+        data = {**asdict(self), "repo": str(self.repo), "files": list(self.files)}
+        del data["recorded"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outcome:
@@ -90,6 +110,7 @@ class Outcome:
             str(data["status"]),
             str(data.get("detail", "")),
             tuple(data.get("files", ())),
+            recorded=True,
         )
 
 
@@ -118,19 +139,40 @@ def read_answers(repo: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def url_identity(source: str) -> str | None:
+    """host/owner/name of a git URL or Copier's gh:/gl: shorthand, lowercased."""
+    source = source.strip().rstrip("/").removesuffix(".git")
+    for short, host in (("gh:", "github.com"), ("gl:", "gitlab.com")):
+        if source.startswith(short):
+            return f"{host}/{source[len(short) :]}".lower()
+    found = re.match(r"^(?:[a-z+]+://)?(?:[^@/]+@)?([^/:]+)[:/](.+)$", source)
+    if found and ("://" in source or "@" in source):
+        return f"{found[1]}/{found[2]}".lower()
+    return None
+
+
+def identities(source: str) -> set[str]:
+    """What names a template source: its URL, or a local clone's path, first
+    commit and origin URL (so that clones under any name are the same)."""
+    url = url_identity(source)
+    if url:
+        return {url}
+    path = Path(source).expanduser()
+    if not path.is_dir():
+        return {source}
+    found = {str(path.resolve())}
+    roots = git(path, "rev-list", "--max-parents=0", "HEAD")
+    found |= {f"commit {sha}" for sha in roots.stdout.split()}
+    origin = git(path, "remote", "get-url", "origin").stdout.strip()
+    if origin:
+        found |= identities(origin)
+    return found
+
+
 def same_source(recorded: str, wanted: Iterable[str]) -> bool:
-    """Whether the answers' _src_path is one of the wanted template sources."""
-    wanted = list(wanted)
-    if not wanted:
-        name = recorded.rstrip("/").removesuffix(".git").rsplit("/", 1)[-1]
-        return name.rsplit(":", 1)[-1] == TEMPLATE_NAME
-    for source in wanted:
-        if recorded == source:
-            return True
-        local = Path(source).expanduser()
-        if local.exists() and Path(recorded).expanduser().resolve() == local.resolve():
-            return True
-    return False
+    """Whether the answers' _src_path names one of the wanted templates."""
+    mine = identities(recorded)
+    return any(mine & identities(source) for source in wanted)
 
 
 def conflicted_files(repo: Path) -> tuple[str, ...]:
@@ -158,18 +200,15 @@ def reason_not_to_update(repo: Path, templates: Sequence[str]) -> Outcome | None
     if top.returncode != 0:
         return Outcome(repo, "skipped", "not a git repository")
     if not (repo / ANSWERS_FILE).is_file():
-        return Outcome(
-            repo, "skipped", f"not made from this template (no {ANSWERS_FILE})"
-        )
+        return Outcome(repo, OTHER, f"no {ANSWERS_FILE}")
     try:
         answers = read_answers(repo)
     except Exception as error:  # noqa: BLE001 - any unreadable file is reported
         detail = f"unreadable {ANSWERS_FILE}: {first_line(str(error))}"
         return Outcome(repo, "skipped", detail)
     source = str(answers.get("_src_path", ""))
-    if not same_source(source, templates):
-        detail = f"not made from this template (made from {source or 'unknown'})"
-        return Outcome(repo, "skipped", detail)
+    if not same_source(source, templates or [str(THIS_TEMPLATE)]):
+        return Outcome(repo, OTHER, f"made from {source or 'an unknown source'}")
     status = git(repo, "status", "--porcelain")
     if status.returncode != 0:
         return Outcome(
@@ -335,7 +374,7 @@ class State:
                 f"{path} records a rollout to {recorded_target}, not {target}: "
                 "use another --state file"
             )
-        self.done = {str(o.repo): o for o in recorded if o.status in DONE}
+        self.done = {str(o.repo): o for o in recorded if o.status in FINAL}
 
     def record(self, outcome: Outcome) -> None:
         with self._lock:
@@ -417,8 +456,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         help=(
-            "only update repositories whose answers name this template source "
-            f"(repeatable; default: any source named {TEMPLATE_NAME})"
+            "the template: its URL, gh:OWNER/NAME or a local clone (repeatable; "
+            f"default: the template this script is in, {THIS_TEMPLATE})"
         ),
     )
     parser.add_argument("--jobs", type=int, default=1, help="repositories at once")

@@ -47,6 +47,7 @@ ADDED = {
         for name in ("uv", "twine", "sign", "verify", "build-constraints")
     ),
     "scripts/verify_attestations.py",
+    "scripts/check_project.py",
     "docs/releasing.md",
 }
 # sdist -> what the adopted project's answers must say.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -22,13 +23,22 @@ from test_update import (
 )
 from test_update import releases as releases  # the session fixture
 
-from conftest import GIT_IDENTITY, REPO, action_pins, run
+from conftest import BIN, GIT_IDENTITY, REPO, action_pins, import_script, run, tool
 
 ROLLOUT = REPO / "hooks/rollout.py"
 
 
-def rollout(*args: str | Path) -> tuple[int, list[str]]:
-    result = run(sys.executable, ROLLOUT, *args, env=GIT_IDENTITY, check=False)
+def rollout(*args: str | Path, script: bool = False) -> tuple[int, list[str]]:
+    """Run the rollout command: in the test environment, or with `script` as a
+    user does, `uv run --script` with only what its PEP 723 header names (and
+    without the test environment on the PATH)."""
+    command: list[str | Path] = [sys.executable, ROLLOUT]
+    env = dict(GIT_IDENTITY)
+    if script:
+        command = [tool("uv"), "run", "--quiet", "--no-project", "--script", ROLLOUT]
+        path = os.environ["PATH"].split(os.pathsep)
+        env |= {"PATH": os.pathsep.join(p for p in path if Path(p) != BIN)}
+    result = run(*command, *args, env=env, check=False)
     assert result.stderr == "", result.stderr
     return result.returncode, result.stdout.splitlines()
 
@@ -64,9 +74,9 @@ def test_rollout_reports_updated_conflicts_and_skipped(
         f"updated    {clean}  v0.1.0 -> v0.3.0",
         f"conflicts  {conflicted}  v0.1.0 -> v0.3.0: .github/workflows/publish.yml",
         f"skipped    {dirty}  dirty working tree: commit or stash first",
-        f"skipped    {foreign}  not made from this template (no .copier-answers.yml)",
+        f"not this template {foreign}  no .copier-answers.yml",
         f"skipped    {missing}  not a directory",
-        "1 updated, 1 conflicts, 3 skipped",
+        "1 updated, 1 conflicts, 2 skipped, 1 not this template",
     ]
     checkout = f"actions/checkout@{action_pins()['actions/checkout']}"
     assert checkout in (clean / ".github/workflows/publish.yml").read_text()
@@ -104,9 +114,10 @@ def test_other_templates_and_missing_trust_are_reported(
 
     code, lines = rollout("--template", tmp_path / "another-template", project)
     assert code == 0
-    assert lines[0] == (
-        f"skipped    {project}  not made from this template (made from {releases})"
-    )
+    assert lines == [
+        f"not this template {project}  made from {releases}",
+        "1 not this template",
+    ]
 
     code, lines = rollout("--template", releases, project)
     assert code == 1
@@ -171,7 +182,8 @@ def test_repositories_from_a_github_listing_and_a_file(
     data = load_json(report)
     assert data["complete"] is True
     assert data["counts"] == {
-        "updated": 3, "up to date": 0, "conflicts": 0, "skipped": 1, "failed": 0
+        "updated": 3, "up to date": 0, "conflicts": 0, "skipped": 1, "failed": 0,
+        "not this template": 0,
     }  # fmt: skip
     assert data["outcomes"][2] == {
         "repo": str(clones / "widget-old"),
@@ -240,11 +252,68 @@ def test_interrupted_rollout_resumes_without_redoing_finished_ones(
     code, lines = rollout(*options)
 
     assert code == 0
-    # Finished ones are reported from the state file: updating them again
-    # would have found their uncommitted changes and skipped them.
-    assert lines == [f"updated    {repo}  v0.1.0 -> v0.3.0" for repo in repos] + [
-        "3 updated"
-    ]
+    # Finished ones are reported from the state file, saying so: updating
+    # them again would have found their uncommitted changes and skipped them.
+    recorded = " (recorded in the --state file)"
+    assert lines == [
+        f"updated    {repo}  v0.1.0 -> v0.3.0{recorded if repo in done else ''}"
+        for repo in repos
+    ] + ["3 updated"]
     assert {repo: snapshot(repo) for repo in done} == finished
     for repo in left:
         assert answers(repo)["_commit"] == "v0.3.0"
+
+
+def test_resuming_retries_what_is_not_final_without_a_dev_env(
+    releases: Path, tmp_path: Path
+) -> None:
+    """Run as a user runs it (`uv run --script`, no template environment): a
+    failed repository and one skipped as dirty, fixed since, are tried again;
+    finished ones are reported from the state file, saying so. The dirty one
+    was made from a clone of the template under another name."""
+    fork = tmp_path / "acme-python-template"
+    run("git", "clone", "--quiet", releases, fork)
+    failing = copy_project(releases, tmp_path / "failing", "v0.1.0")
+    dirty = copy_project(fork, tmp_path / "dirty", "v0.1.0")
+    (dirty / "NOTES.md").write_text("Work in progress\n")
+    state = tmp_path / "state.json"
+    repos: list[str | Path] = ["--template", releases, "--state", state, failing, dirty]
+
+    code, lines = rollout(*repos, script=True)  # no --trust: the migration refuses
+    assert code == 1
+    assert lines[0].startswith(f"failed     {failing}  ")
+    assert lines[1:] == [
+        f"skipped    {dirty}  dirty working tree: commit or stash first",
+        "1 skipped, 1 failed",
+    ]
+
+    commit_all(dirty, "Notes")
+    code, lines = rollout("--trust", *repos, script=True)
+    assert code == 0
+    assert lines == [
+        f"updated    {failing}  v0.1.0 -> v0.3.0",
+        f"updated    {dirty}  v0.1.0 -> v0.3.0",
+        "2 updated",
+    ]
+    assert answers(dirty)["_src_path"] == str(fork)
+
+    code, lines = rollout("--trust", *repos, script=True)
+    assert (code, lines[-1]) == (0, "2 updated")
+    assert all(line.endswith("(recorded in the --state file)") for line in lines[:2])
+
+
+def test_template_sources_name_the_same_repository() -> None:
+    rollout_module = import_script(ROLLOUT)
+    same = rollout_module.same_source
+    recorded = "gh:acme/copier-pypi-attested"
+    for form in (
+        "https://github.com/Acme/copier-pypi-attested.git",
+        "git@github.com:acme/copier-pypi-attested.git",
+        "ssh://git@github.com/acme/copier-pypi-attested",
+        "gh:acme/copier-pypi-attested/",
+    ):
+        assert same(recorded, [form]), form
+    for other in ("gh:acme/copier-pypi-attested-fork", "gh:other/copier-pypi-attested"):
+        assert not same(recorded, [other]), other
+    # By default, the template the script is in (this checkout).
+    assert same(str(REPO), [str(rollout_module.THIS_TEMPLATE)])

@@ -22,6 +22,7 @@ import hashlib
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -446,13 +447,53 @@ def template_with_releases(dst: Path) -> tuple[Path, str]:
     return dst, newest
 
 
+# A line of the template's that a user also edited, per publisher: the end
+# of pyproject.toml (the first release's last table), and the publish job's
+# name, in the block where later releases added jobs before it.
+TEMPLATE_LINE_EDITS = {
+    "pypa-action": (
+        "pyproject.toml",
+        'testpaths = ["tests"]\n',
+        'testpaths = ["tests"]\naddopts = "-q"\n',
+    ),
+    "uv": (
+        ".github/workflows/publish.yml",
+        "    name: Publish to PyPI\n    needs: build\n",
+        "    name: Publish to PyPI (reviewed)\n    needs: build\n",
+    ),
+}
+
+
+def keep_one_side(path: Path, side: int) -> None:
+    """Resolve every conflict of Copier's inline markers by keeping one side:
+    0, the lines before updating ("keep mine"); 1, the template's."""
+    conflict = re.compile(
+        r"^<<<<<<< before updating\n(.*?)^=======\n(.*?)^>>>>>>> after updating\n",
+        re.MULTILINE | re.DOTALL,
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(conflict.sub(lambda m: m[side + 1], text), encoding="utf-8")
+
+
+def releasing_jobs(project: Path) -> set[str]:
+    """The jobs docs/releasing.md lists, which the publish workflow must have."""
+    text = (project / "docs/releasing.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE))
+
+
+def project_check(project: Path) -> subprocess.CompletedProcess[str]:
+    script = project / "scripts/check_project.py"
+    return run(sys.executable, script, cwd=project, env=LOCAL_UV, check=False)
+
+
 @pytest.mark.parametrize("tag", list(released_tags()))
 @pytest.mark.parametrize("publishing_tool", ["pypa-action", "uv"])
 def test_every_real_release_updates_to_the_working_tree(
     tag: str, publishing_tool: str, tmp_path: Path
 ) -> None:
-    """A project made from each release, with its own edits, updates cleanly
-    to the working tree and gets everything new."""
+    """A project made from each release, with its own edits and one on a line
+    the template changed, updates to the working tree, says what is left,
+    keeps its lock current, and gets everything new."""
     template, newest = template_with_releases(tmp_path / "template")
     # An owner the repository does not name, as the first release accepted:
     # the update keeps the repository, and the migration the owner agree.
@@ -463,7 +504,53 @@ def test_every_real_release_updates_to_the_working_tree(
         {"publishing_tool": publishing_tool, "github_owner": "acme"},
     )
     make_user_edits(project)
-    update(project)
+    edited, theirs, ours = TEMPLATE_LINE_EDITS[publishing_tool]
+    replace_once(project / edited, theirs, ours)
+    commit_all(project, "Our own line in a file of the template's")
+
+    said = update(project).stdout
+
+    # What is left is said: each conflicted file, the releases' by-hand
+    # steps, the commands to run.
+    unmerged = git(project, "ls-files", "--unmerged").splitlines()
+    assert {line.split("\t")[1] for line in unmerged} == {edited}, said
+    assert f"update: resolve the conflicts in {edited}\n" in said
+    assert "update: CHANGELOG.md, upgrading to Unreleased:\n- By hand: run" in said
+    assert "run `uv run --script scripts/check_project.py` and commit" in said
+    uv = tool("uv")
+    if edited == "pyproject.toml":
+        # No lock can be made from a conflicted pyproject.toml: it says so.
+        assert "update: run `uv lock` once pyproject.toml is resolved\n" in said
+    else:
+        # The task brought the lock up to date with the new pyproject.toml.
+        run(uv, "lock", "--check", "--offline", cwd=project, env=LOCAL_UV)
+
+    # "Keep mine" drops what the release added around our line: the check
+    # fails, naming it.
+    conflicted = (project / edited).read_text(encoding="utf-8")
+    keep_one_side(project / edited, 0)
+    checked = project_check(project)
+    assert checked.returncode == 1
+    if edited == "pyproject.toml":
+        assert "pyproject.toml has no [tool.verify-attestations] table" in (
+            checked.stderr
+        )
+    else:
+        yaml = YAML(typ="rt")
+        yaml.allow_duplicate_keys = True
+        jobs = set(yaml.load((project / edited).read_text())["jobs"])
+        missing = releasing_jobs(project) - jobs
+        assert missing, "keeping our side dropped no job: the test lost its point"
+        for job in missing:
+            assert f"publish.yml has no `{job}` job" in checked.stderr, checked.stderr
+    # The template's side, and the commands the update named, pass it.
+    (project / edited).write_text(conflicted, encoding="utf-8")
+    keep_one_side(project / edited, 1)
+    git(project, "add", edited)
+    run(uv, "lock", "--quiet", cwd=project, env=LOCAL_UV)
+    run(uv, "lock", "--check", "--offline", cwd=project, env=LOCAL_UV)
+    checked = project_check(project)
+    assert checked.returncode == 0, checked.stderr
 
     assert_no_conflicts(project)
     recorded = answers(project)
@@ -481,10 +568,7 @@ def test_every_real_release_updates_to_the_working_tree(
         template, tmp_path / "fresh", newest, {"publishing_tool": publishing_tool}
     )
     make_user_edits(fresh)
-    # The user's new dependency needs a new lock in both: `uv lock`, which
-    # also makes the lock the Upgrading note asks an updated project for.
-    for locked in (project, fresh):
-        run(tool("uv"), "lock", "--quiet", cwd=locked, env=LOCAL_UV)
+    run(tool("uv"), "lock", "--quiet", cwd=fresh, env=LOCAL_UV)
     # Their own files (src/, tests/, README.md, LICENSE) are never rewritten.
     owned = ("src/", "tests/")
     assert snapshot(project) == {
@@ -532,3 +616,217 @@ def test_migration_is_idempotent_and_bounded_by_versions(tmp_path: Path) -> None
     assert migrate("0.2.0", "0.4.0") == first  # 0.2.0's renames are not applied again
     answers_file.write_text(original)
     assert migrate("0.2.0", "0.3.0") == original  # nothing due in that range
+
+
+# --- pyproject.toml is laid out for merges -----------------------------------------
+
+# What a later release does to pyproject.toml: a new table where the template
+# adds them (under the banner that opens its tables) and a new pin.
+BANNER_END = "# " + "-" * 77 + "\n{%- if build_backend == 'uv_build' %}"
+NEW_TABLE = '\n[tool.check-wheel-contents]\nignore = ["W002"]\n'
+OLD_PIN, NEW_PIN = '"pytest>=9"', '"pytest>=9.1"'
+
+# The project's own lines, each edited: (the line as rendered, as edited).
+OWN_EDITS = (
+    ('version = "0.1.0"', 'version = "0.2.0"'),
+    ('description = "Widgets, attested."', 'description = "Our widgets."'),
+    (
+        '  { name = "Ada Lovelace", email = "ada@example.com" },',
+        '  { name = "Ada Lovelace", email = "ada@example.com" },\n'
+        '  { name = "Grace Hopper" },',
+    ),
+    ('readme = "README.md"', 'readme = "README.md"\nkeywords = ["widgets"]'),
+    (
+        '  "Programming Language :: Python :: 3 :: Only",',
+        f'  "{CLASSIFIER}",\n  "Programming Language :: Python :: 3 :: Only",',
+    ),
+    ("dependencies = []", f'dependencies = ["{DEPENDENCY}"]'),
+    (
+        'Issues = "https://github.com/acme-corp/widget-tools/issues"',
+        'Issues = "https://github.com/acme-corp/widget-tools/issues"\n'
+        'Documentation = "https://widgets.example.com"',
+    ),
+    (
+        "# The project's own groups go here, above the template's.",
+        "# The project's own groups go here, above the template's.\n"
+        'docs = ["mkdocs>=1.6"]',
+    ),
+    (
+        "# The project's own tool settings go here, above the template's tables.",
+        "# The project's own tool settings go here, above the template's tables.\n"
+        '\n[tool.codespell]\nskip = "*.lock"',
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def next_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as v1.0.0, and v1.1.0: a new table and a new pin."""
+    repo = working_tree_copy(tmp_path_factory.mktemp("next") / "template")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    commit_and_tag(repo, "v1.0.0")
+    pyproject = repo / "template/pyproject.toml.jinja"
+    replace_once(pyproject, BANNER_END, BANNER_END.replace("\n", NEW_TABLE, 1))
+    replace_once(pyproject, OLD_PIN, NEW_PIN)
+    commit_and_tag(repo, "v1.1.0")
+    return repo
+
+
+@pytest.mark.parametrize("backend", ["uv_build", "hatchling", "setuptools"])
+def test_own_pyproject_lines_never_conflict_with_a_release(
+    next_release: Path, tmp_path: Path, backend: str
+) -> None:
+    project = tmp_path / "pkg"
+    copier(
+        "copy", "--trust", "--defaults", "--quiet", "--skip-tasks",
+        "--vcs-ref=v1.0.0", *data_args({**BASE_ANSWERS, "build_backend": backend}),
+        next_release, project,
+    )  # fmt: skip
+    git(project, "init", "--quiet", "--initial-branch=main")
+    commit_all(project, "Start")
+    pyproject = project / "pyproject.toml"
+    for old, new in OWN_EDITS:
+        replace_once(pyproject, old, new)
+    # And a table of their own at the end, where many add one.
+    with pyproject.open("a", encoding="utf-8") as stream:
+        stream.write('\n[tool.typos]\ndefault.extend-words = { widgt = "widgt" }\n')
+    commit_all(project, "Our own pyproject lines")
+    ours = pyproject.read_text(encoding="utf-8")
+
+    result = update(project, "--skip-tasks")
+
+    # Without tasks, Copier's message names what they would have done.
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "Tasks were skipped (--skip-tasks): run `uv lock`" in said
+    assert "then `uv run --script scripts/check_project.py`" in said
+    assert "update: run `uv lock` (tasks were skipped)" in said
+    assert_no_conflicts(project)
+    merged = pyproject.read_text(encoding="utf-8")
+    # Every line of ours is there, and what the release brought.
+    assert merged.replace(NEW_PIN, OLD_PIN).replace(NEW_TABLE, "\n", 1) == ours
+    data = tomllib.loads(merged)
+    assert data["tool"]["check-wheel-contents"] == {"ignore": ["W002"]}
+    assert data["dependency-groups"]["test"][0] == NEW_PIN.strip('"')
+    assert data["dependency-groups"]["docs"] == ["mkdocs>=1.6"]
+    assert data["project"]["dependencies"] == [DEPENDENCY]
+
+
+def test_projects_own_readme_links_to_the_template_pages_only(renders: Any) -> None:
+    """README.md is never updated, so it holds no fact a release may change:
+    no command, check, job or permission, only links to the template's pages."""
+    project = renders()
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)]+)\)", readme)
+    assert links == ["docs/development.md", "docs/releasing.md", "SECURITY.md"]
+    assert all((project / link).is_file() for link in links)
+    for fact in ("uv run", "poe", "prek", "OIDC", "token", "job", ".yml", "CI"):
+        assert fact not in readme, fact
+
+
+# --- What an update says is left (hooks/after_update.py) ----------------------------
+
+CHANGELOG = """# Changelog
+
+## Unreleased
+
+### Upgrading
+
+1. Arrives by itself: a table.
+2. Renamed: nothing.
+3. By hand: set the new secret.
+4. Conflicts: keep both.
+
+## 0.3.0 (2026-01-02)
+
+### Upgrading
+
+1. Arrives by itself: pins.
+2. Nothing.
+3. By hand: nothing.
+4. Nothing.
+
+## 0.2.0 (2026-01-01)
+
+### Added
+
+- Something.
+
+### Upgrading
+
+1. Pins.
+2. Nothing.
+3. By hand: rename the environment on PyPI.
+4. Conflicts are likely in publish.yml.
+
+## 0.1.0
+
+### Upgrading
+
+Nothing: this is the first release.
+"""
+
+
+def after_update(
+    project: Path, since: str, until: str, *extra: str, path: str | None = None
+) -> list[str]:
+    changelog = project.parent / "CHANGELOG.md"
+    changelog.write_text(CHANGELOG, encoding="utf-8")
+    script = REPO / "hooks/after_update.py"
+    args = (f"--changelog={changelog}", f"--from={since}", f"--to={until}", *extra)
+    env = {"PATH": path} if path is not None else None
+    return run(sys.executable, script, *args, cwd=project, env=env).stdout.splitlines()
+
+
+@pytest.fixture
+def clean_project(tmp_path: Path) -> Path:
+    """A committed project without pyproject.toml: `uv lock` has nothing to do."""
+    project = tmp_path / "pkg"
+    project.mkdir()
+    (project / "a.txt").write_text("a\n")
+    git(project, "init", "--quiet")
+    commit_all(project, "Start")
+    return project
+
+
+def test_nothing_left_is_one_line(clean_project: Path) -> None:
+    assert after_update(clean_project, "0.2.0", "0.3.0") == [
+        "update: no conflicts, uv.lock is current, nothing to do by hand: review "
+        "`git diff` and commit"
+    ]
+
+
+def test_steps_of_exactly_the_releases_crossed(clean_project: Path) -> None:
+    (clean_project / "a.txt").write_text(
+        "<<<<<<< before updating\nx\n=======\ny\n>>>>>>> after updating\n"
+    )
+    (clean_project / "b.txt.rej").write_text("@@\n")
+    (clean_project / "pyproject.toml").write_text('[project]\nname = "a"\n')
+    lines = after_update(clean_project, "0.1.0", "0.3.0", "--skip-tasks=True")
+    assert lines == [
+        "update: resolve the conflicts in a.txt, b.txt",
+        "update: run `uv lock` (tasks were skipped)",
+        "update: CHANGELOG.md, upgrading to 0.2.0:",
+        "- By hand: rename the environment on PyPI.",
+        "- Conflicts are likely in publish.yml.",
+        "update: then resolve, run `uv lock`, run `uv run --script "
+        "scripts/check_project.py` and commit",
+    ]
+    # Past every release the CHANGELOG names: its Unreleased entry too.
+    (clean_project / "a.txt").write_text("a\n")
+    (clean_project / "b.txt.rej").unlink()
+    (clean_project / "pyproject.toml").unlink()
+    assert after_update(clean_project, "0.3.0", "0.4.0") == [
+        "update: CHANGELOG.md, upgrading to Unreleased:",
+        "- By hand: set the new secret.",
+        "update: then run `uv run --script scripts/check_project.py` and commit",
+    ]
+
+
+def test_without_uv_it_names_the_command(clean_project: Path, tmp_path: Path) -> None:
+    (clean_project / "pyproject.toml").write_text('[project]\nname = "a"\n')
+    commit_all(clean_project, "A project")
+    git_only = tmp_path / "bin"
+    git_only.mkdir()
+    (git_only / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
+    lines = after_update(clean_project, "0.2.0", "0.3.0", path=str(git_only))
+    assert lines[0] == "update: run `uv lock` (uv is not installed here)"

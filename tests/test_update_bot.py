@@ -156,6 +156,15 @@ def test_renovate_keeps_what_dependabot_keeps_with_its_cooldown(
     assert "helpers:pinGitHubActionDigestsToSemver" in config["extends"]
     # Copier's migrations need --trust; Renovate passes it only if allowed.
     assert config["copier"]["ignoreScripts"] is False
+    # A template release's pull request brings the lock its pyproject needs.
+    (tasks,) = [
+        r["postUpgradeTasks"] for r in config["packageRules"] if "postUpgradeTasks" in r
+    ]
+    assert tasks == {
+        "commands": ["uv lock"],
+        "fileFilters": ["uv.lock"],
+        "executionMode": "branch",
+    }
 
 
 EXTRACT = f"""

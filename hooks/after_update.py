@@ -1,0 +1,186 @@
+"""Copier migration, after every update: say what is left, and refresh uv.lock.
+
+Copier runs this in the updated project once the new version is merged in
+(the "after" stage of `_migrations`: Copier's `_tasks` run before the merge,
+when the conflicts are not known yet). It prints:
+
+- the files the merge left conflicted (Copier's inline markers, unmerged in
+  git's index) or rejected (`.rej` files), by name;
+- whether `uv lock` ran (it also writes the lock of a project from a release
+  that had none), or the one command to run instead (no uv, `--skip-tasks`,
+  offline); an adopted package's pyproject.toml is its own, so it is not
+  locked;
+- the by-hand steps of each template release crossed, from CHANGELOG.md's
+  "Upgrading" sections (and its conflict notes when there are conflicts);
+- the commands still to run.
+
+With no conflicts and nothing to do by hand, one line. It never fails the
+update: whatever it cannot do is printed as something left to do.
+
+    python after_update.py --changelog FILE --from VERSION --to VERSION
+        [--skip-tasks BOOL] [--adopted BOOL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version  # Copier depends on it
+from rollout import conflicted_files
+
+CHECK = "uv run --script scripts/check_project.py"
+# CHANGELOG.md's Upgrading items: 3 is what to do by hand, 4 about conflicts.
+BY_HAND, CONFLICTS = "3", "4"
+
+
+@dataclass(frozen=True)
+class Upgrading:
+    """One "### Upgrading" section of a release crossed."""
+
+    release: str  # "0.2.0" or "Unreleased"
+    items: dict[str, str]  # item number -> its text, on one line
+
+
+def sections(text: str, level: str) -> list[tuple[str, str]]:
+    """(heading, body) of each heading of `level` ("##", "###") in `text`."""
+    parts = re.split(rf"^{level} (.+)$", text, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def numbered_items(body: str) -> dict[str, str]:
+    """A Markdown list "1. ...", "2. ..." as number -> text on one line; a body
+    that is no list is item "3" (it is all there is to do)."""
+    items = re.split(r"^(\d+)\. ", body.strip(), flags=re.MULTILINE)
+    if len(items) == 1:
+        return {BY_HAND: " ".join(body.split())} if body.strip() else {}
+    return {
+        n: " ".join(t.split()) for n, t in zip(items[1::2], items[2::2], strict=True)
+    }
+
+
+def release_version(heading: str) -> Version | None:
+    try:
+        return Version(heading.split()[0])
+    except (InvalidVersion, IndexError):
+        return None
+
+
+def upgrading_steps(changelog: str, since: Version, until: Version) -> list[Upgrading]:
+    """The Upgrading sections of the releases after `since` up to `until`,
+    oldest first. "Unreleased" counts when `until` is newer than every release
+    the CHANGELOG names (a template updated to its development head)."""
+    releases = sections(changelog, "##")
+    versions = [release_version(heading) for heading, _ in releases]
+    newest = max((v for v in versions if v), default=None)
+    crossed: list[Upgrading] = []
+    for (heading, body), version in zip(releases, versions, strict=True):
+        if version is None:
+            if not heading.startswith("Unreleased") or (newest and until <= newest):
+                continue
+        elif not since < version <= until:
+            continue
+        for title, text in sections(body, "###"):
+            if title.startswith("Upgrading"):
+                crossed.append(Upgrading(heading.split()[0], numbered_items(text)))
+    return sorted(crossed, key=lambda u: release_version(u.release) or until)
+
+
+def is_nothing(text: str) -> bool:
+    words = re.sub(r"^[A-Za-z ]+:\s*", "", text).strip().lower()
+    return not words or words.startswith("nothing")
+
+
+def lock(skip_tasks: bool, adopted: bool, conflicts: Sequence[str]) -> str | None:
+    """Run `uv lock`; None when it ran or is not the template's to run, else
+    the one line saying what to run."""
+    if adopted or not Path("pyproject.toml").is_file():
+        return None  # the template wrote no pyproject.toml: nothing it changed
+    if "pyproject.toml" in conflicts:
+        return "run `uv lock` once pyproject.toml is resolved"
+    if skip_tasks:
+        return "run `uv lock` (tasks were skipped)"
+    uv = shutil.which("uv")
+    if uv is None:
+        return "run `uv lock` (uv is not installed here)"
+    locked = subprocess.run(
+        [uv, "lock", "--quiet"], capture_output=True, text=True, check=False
+    )
+    if locked.returncode != 0:
+        # uv's error, which it may wrap onto more lines, ends at a blank line.
+        said = locked.stderr.partition("error: ")[2].split("\n\n", 1)[0]
+        return (
+            f"run `uv lock` (it failed here: {' '.join(said.split()) or 'no reason'})"
+        )
+    return None
+
+
+def report(
+    conflicts: Sequence[str], lock_todo: str | None, steps: Sequence[Upgrading]
+) -> list[str]:
+    """What the project is left with, as lines; one line when nothing is."""
+    wanted = (BY_HAND, CONFLICTS) if conflicts else (BY_HAND,)
+    todo: dict[str, list[str]] = {}
+    for step in steps:
+        for n in wanted:
+            if n in step.items and not is_nothing(step.items[n]):
+                todo.setdefault(step.release, []).append(step.items[n])
+    if not (conflicts or lock_todo or todo):
+        return [
+            "update: no conflicts, uv.lock is current, nothing to do by hand: "
+            "review `git diff` and commit"
+        ]
+    lines = []
+    if conflicts:
+        lines.append(f"update: resolve the conflicts in {', '.join(conflicts)}")
+    if lock_todo:
+        lines.append(f"update: {lock_todo}")
+    for release, texts in todo.items():
+        lines.append(f"update: CHANGELOG.md, upgrading to {release}:")
+        for text in texts:
+            lines += textwrap.wrap(
+                text, 79, initial_indent="- ", subsequent_indent="  "
+            )
+    lines.append(
+        "update: then "
+        + ("resolve, " if conflicts else "")
+        + ("run `uv lock`, " if lock_todo else "")
+        + f"run `{CHECK}` and commit"
+    )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changelog", type=Path, required=True)
+    parser.add_argument("--from", dest="since", required=True)
+    parser.add_argument("--to", dest="until", required=True)
+    parser.add_argument("--skip-tasks", default="False")
+    parser.add_argument("--adopted", default="False")
+    options = parser.parse_args(argv)
+    try:
+        since, until = Version(options.since), Version(options.until)
+        changelog = options.changelog.read_text(encoding="utf-8")
+    except (InvalidVersion, OSError) as error:
+        print(f"update: no upgrading steps shown ({error})")
+        changelog, since, until = "", Version("0"), Version("0")
+    conflicts = conflicted_files(Path.cwd())
+    lock_todo = lock(
+        options.skip_tasks.lower() == "true",
+        options.adopted.lower() == "true",
+        conflicts,
+    )
+    for line in report(conflicts, lock_todo, upgrading_steps(changelog, since, until)):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
