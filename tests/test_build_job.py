@@ -188,12 +188,18 @@ def test_rebuild_refuses_a_file_the_build_job_changed(
     assert job.outputs() == ""
 
 
-def test_build_job_differs_only_by_backend(renders: Any) -> None:
+def test_build_job_differs_only_by_backend_and_version_source(renders: Any) -> None:
     """Every tool, trigger and floor runs its backend's build and rebuild
-    steps: the slow paths below run on one combination per backend."""
+    steps: the slow paths below run on one combination per backend (and
+    tests/test_version_source.py's on versions from the tag)."""
     for combination in COMBINATIONS:
         one = renders(combination)
-        other = renders(representative(build_backend=combination["build_backend"]))
+        other = renders(
+            representative(
+                build_backend=combination["build_backend"],
+                version_source=combination["version_source"],
+            )
+        )
         for job in ("build", "rebuild", "compare"):
             assert job_run_steps(one / PUBLISH, job) == job_run_steps(
                 other / PUBLISH, job

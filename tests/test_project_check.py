@@ -109,6 +109,11 @@ BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
         ),
         f"{PUBLISH} defines the `build` job twice",
     ),
+    "needs": (
+        lambda p: edit(p / PUBLISH, "    needs: compare\n", "    needs: build\n"),
+        f"{PUBLISH}: the `publish` job reads `needs.compare` but does not wait for "
+        "`compare`",
+    ),
     "lock": (
         lambda p: edit(
             p / "pyproject.toml", "dependencies = []", 'dependencies = ["attrs"]'

@@ -475,12 +475,6 @@ def keep_one_side(path: Path, side: int) -> None:
     path.write_text(conflict.sub(lambda m: m[side + 1], text), encoding="utf-8")
 
 
-def releasing_jobs(project: Path) -> set[str]:
-    """The jobs docs/releasing.md lists, which the publish workflow must have."""
-    text = (project / "docs/releasing.md").read_text(encoding="utf-8")
-    return set(re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE))
-
-
 def project_check(project: Path) -> subprocess.CompletedProcess[str]:
     script = project / "scripts/check_project.py"
     return run(sys.executable, script, cwd=project, env=LOCAL_UV, check=False)
@@ -515,7 +509,9 @@ def test_every_real_release_updates_to_the_working_tree(
     unmerged = git(project, "ls-files", "--unmerged").splitlines()
     assert {line.split("\t")[1] for line in unmerged} == {edited}, said
     assert f"update: resolve the conflicts in {edited}\n" in said
-    assert "update: CHANGELOG.md, upgrading to Unreleased:\n- By hand: run" in said
+    assert "update: CHANGELOG.md, upgrading to Unreleased:\n- " in said
+    # Each Upgrading section crossed gives its by-hand step, this issue's too.
+    assert "- By hand: move any tool table of your own" in " ".join(said.split())
     assert "run `uv run --script scripts/check_project.py` and commit" in said
     uv = tool("uv")
     if edited == "pyproject.toml":
@@ -536,13 +532,11 @@ def test_every_real_release_updates_to_the_working_tree(
             checked.stderr
         )
     else:
-        yaml = YAML(typ="rt")
-        yaml.allow_duplicate_keys = True
-        jobs = set(yaml.load((project / edited).read_text())["jobs"])
-        missing = releasing_jobs(project) - jobs
-        assert missing, "keeping our side dropped no job: the test lost its point"
-        for job in missing:
-            assert f"publish.yml has no `{job}` job" in checked.stderr, checked.stderr
+        # Our job header keeps `needs: build`: the publish job would run
+        # without the compared list it signs and uploads by.
+        assert "the `publish` job reads `needs.compare` but does not wait" in (
+            checked.stderr
+        ), checked.stderr
     # The template's side, and the commands the update named, pass it.
     (project / edited).write_text(conflicted, encoding="utf-8")
     keep_one_side(project / edited, 1)

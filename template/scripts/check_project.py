@@ -15,7 +15,9 @@ with one line per problem saying what is wrong and how to fix it, when:
 - `[tool.verify-attestations]` in pyproject.toml is missing, or its
   repository, workflow or environment is not what `.copier-answers.yml` and
   docs/releasing.md say (the release's verification reads it);
-- a job that docs/releasing.md lists is missing from the publish workflow;
+- a job that docs/releasing.md lists is missing from the publish workflow,
+  or a job there reads another's outputs without waiting for it (a `needs:`
+  line kept from before the update);
 - uv.lock does not match pyproject.toml (`uv lock --check --offline`; without
   uv the lock is not checked, and a line says so).
 
@@ -107,15 +109,28 @@ def listed_jobs(releasing: str) -> list[str]:
     return re.findall(r"^\| `([A-Za-z0-9_-]+)` \|", section, flags=re.MULTILINE)
 
 
-def workflow_jobs(text: str) -> list[str]:
-    """The job ids of a workflow (two-space indented keys under `jobs:`)."""
+def workflow_jobs(text: str) -> list[tuple[str, str]]:
+    """Each job of a workflow (two-space indented keys under `jobs:`), with
+    the text of its body."""
     body = re.split(r"^jobs:\s*$", text, maxsplit=1, flags=re.MULTILINE)
     if len(body) < 2:
         return []
     jobs = body[1]
     top = re.search(r"^[^\s#]", jobs, flags=re.MULTILINE)  # the next top-level key
     jobs = jobs[: top.start()] if top else jobs
-    return re.findall(r"^  ([A-Za-z0-9_-]+):", jobs, flags=re.MULTILINE)
+    parts = re.split(r"^  ([A-Za-z0-9_-]+):", jobs, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def unawaited(body: str) -> list[str]:
+    """The jobs whose outputs a job's body reads (`needs.<job>.`) but that its
+    `needs:` (one name, a [list] or a block list) does not name."""
+    needs = re.search(
+        r"^    needs:[ \t]*(\[[^\]]*\]|[^\s#]*)((?:\n      - .*)*)", body, re.MULTILINE
+    )
+    named = set(re.findall(r"[A-Za-z0-9_-]+", needs[1] + needs[2])) if needs else set()
+    read = re.findall(r"\bneeds\.([A-Za-z0-9_-]+)\.", body)
+    return sorted(set(read) - named)
 
 
 def release_problems(answered: dict[str, str], releasing: str) -> list[str]:
@@ -125,16 +140,27 @@ def release_problems(answered: dict[str, str], releasing: str) -> list[str]:
     path = Path(".github/workflows") / workflow
     if not path.is_file():
         return [f"{path} is missing: {RECOPY}"]
-    jobs = workflow_jobs(path.read_text(encoding="utf-8"))
-    problems = [
-        f"{path} has no `{job}` job, which {RELEASING} lists: {RECOPY}"
-        for job in listed_jobs(releasing)
-        if job not in jobs
-    ] + [
-        f"{path} defines the `{job}` job twice (a conflict kept both versions): "
-        "keep the template's and carry your lines into it"
-        for job in sorted({job for job in jobs if jobs.count(job) > 1})
-    ]
+    defined = workflow_jobs(path.read_text(encoding="utf-8"))
+    jobs = [job for job, _ in defined]
+    problems = (
+        [
+            f"{path} has no `{job}` job, which {RELEASING} lists: {RECOPY}"
+            for job in listed_jobs(releasing)
+            if job not in jobs
+        ]
+        + [
+            f"{path} defines the `{job}` job twice (a conflict kept both versions): "
+            "keep the template's and carry your lines into it"
+            for job in sorted({job for job in jobs if jobs.count(job) > 1})
+        ]
+        + [
+            f"{path}: the `{job}` job reads `needs.{other}` but does not wait for "
+            f"`{other}` (a `needs:` line kept from before the update?): give it the "
+            "template's `needs:` line"
+            for job, body in defined
+            for other in unawaited(body)
+        ]
+    )
     if answered.get("adopt_existing") == "true":
         print(
             "check: pyproject.toml is the package's own (adopted), so its "

@@ -1166,7 +1166,8 @@ BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --no-build"
 BUILD_COMMAND = (
     "build",
     *BUILD_OPTIONS.split(),
-    f"--build-constraints={BUILD_CONSTRAINTS}",
+    "--build-constraints",
+    BUILD_CONSTRAINTS,
 )
 UNSIGNED = "no attestation: the commit is the one --commit names"
 # How git reaches a mirror; every other GIT_ variable (a repository, an index,
