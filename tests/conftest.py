@@ -85,6 +85,17 @@ def representative(**answers: str) -> dict[str, str]:
     return dict(next(c for c in COMBINATIONS if answers.items() <= c.items()))
 
 
+# The slow paths (a build, an install, the project's own tests) run on one
+# combination per backend and version source: the build job's steps differ by
+# nothing else (tests/test_build_job.py shows it), and their floors run here.
+BUILT: list[dict[str, str]] = [
+    representative(build_backend=backend, version_source=source)
+    for backend in BACKENDS
+    for source in ("pyproject", "tag")
+    if source == "pyproject" or backend in TAG_VERSION_BACKENDS
+]
+
+
 def combination_id(answers: Mapping[str, str]) -> str:
     return "-".join(answers[k] for k in sorted(answers))
 
@@ -267,6 +278,17 @@ def combination(request: pytest.FixtureRequest) -> dict[str, str]:
 def project(renders: Renders, combination: dict[str, str]) -> Path:
     """A rendered project for one combination of answers (shared, read-only)."""
     return renders(combination)
+
+
+@pytest.fixture(params=BUILT, ids=combination_id)
+def built_combination(request: pytest.FixtureRequest) -> dict[str, str]:
+    return dict(request.param)
+
+
+@pytest.fixture
+def built_project(renders: Renders, built_combination: dict[str, str]) -> Path:
+    """A rendered project of the BUILT combinations, whose slow paths run."""
+    return renders(built_combination)
 
 
 def load_yaml(path: Path) -> Any:

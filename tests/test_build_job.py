@@ -61,16 +61,20 @@ def test_dist_scripts_pass_shellcheck() -> None:
     assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
-def test_build_job_makes_an_sdist_and_a_wheel(project: Path, builds: Builds) -> None:
-    dist = builds(project) / "dist"
+def test_build_job_makes_an_sdist_and_a_wheel(
+    built_project: Path, builds: Builds
+) -> None:
+    dist = builds(built_project) / "dist"
     names = [f.name for f in distributions(dist)]
     assert len(names) == 2, names
     assert names[0].endswith("-0.1.0-py3-none-any.whl")
     assert names[1] == "acme_widget_tools-0.1.0.tar.gz"
 
 
-def test_distributions_pass_twine_check_strict(project: Path, builds: Builds) -> None:
-    dist = builds(project) / "dist"
+def test_distributions_pass_twine_check_strict(
+    built_project: Path, builds: Builds
+) -> None:
+    dist = builds(built_project) / "dist"
     result = run(tool("twine"), "check", "--strict", *distributions(dist))
     assert result.stdout.count("PASSED") == 2
 
@@ -222,8 +226,10 @@ def test_version_guard_refuses_a_tag_that_names_another_version(
     assert f"::error::version {version} needs exactly one sdist" in guard.stdout
 
 
-def test_version_guard_accepts_the_matching_tag(project: Path, builds: Builds) -> None:
-    job = builds.job(project)
+def test_version_guard_accepts_the_matching_tag(
+    built_project: Path, builds: Builds
+) -> None:
+    job = builds.job(built_project)
     guard = job.run(step(job.workdir, GUARD))
     assert guard.returncode == 0, guard.stdout
     assert guard.stdout.startswith("acme_widget_tools 0.1.0: ")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conftest import RELEASE_TAG, Builds, run, tool
+from conftest import BUILT, RELEASE_TAG, Builds, representative, run, tool
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +32,10 @@ PACKAGE = [
 # adds, and the pyproject.toml uv_build keeps as it was before normalizing it.
 BACKEND_METADATA = ("PKG-INFO", "setup.cfg", ".gitignore", "pyproject.toml.orig")
 
-# Each backend, with setuptools also taking the version from the tag (its
-# setuptools-scm lists every file git tracks).
-SHAPES = [
-    ({"build_backend": "uv_build"}, RELEASE_TAG),
-    ({"build_backend": "hatchling"}, RELEASE_TAG),
-    ({"build_backend": "setuptools"}, RELEASE_TAG),
-    ({"build_backend": "setuptools", "version_source": "tag"}, "v1.2.3"),
-]
+# Each backend, and each that can take the version from the tag taking it
+# (setuptools-scm would list every file git tracks): the builds the other
+# slow tests share.
+SHAPES = [(answers, RELEASE_TAG) for answers in BUILT]
 
 
 def release(builds: Builds, renders: Any, answers: dict[str, str], tag: str) -> Path:
@@ -70,7 +66,8 @@ def test_hatchling_sdist_is_no_larger_than_twice_uv_builds(
 ) -> None:
     sizes = {}
     for backend in ("uv_build", "hatchling"):
-        dist = release(builds, renders, {"build_backend": backend}, RELEASE_TAG)
+        answers = representative(build_backend=backend)
+        dist = release(builds, renders, answers, RELEASE_TAG)
         (sdist,) = dist.glob("*.tar.gz")
         sizes[backend] = sdist.stat().st_size
     assert sizes["hatchling"] <= 2 * sizes["uv_build"], sizes

@@ -77,9 +77,9 @@ def wheel_of(checkout: Path) -> Path:
 
 
 def test_wheel_carries_the_license_and_typing_marker(
-    project: Path, builds: Builds
+    built_project: Path, builds: Builds
 ) -> None:
-    with zipfile.ZipFile(wheel_of(builds(project))) as wheel:
+    with zipfile.ZipFile(wheel_of(builds(built_project))) as wheel:
         names = wheel.namelist()
         (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
         headers = email.message_from_bytes(wheel.read(metadata))
@@ -101,9 +101,12 @@ def runnable(combination: dict[str, str]) -> None:
 
 @pytest.mark.slow
 def test_wheel_installs_into_a_fresh_venv_and_imports(
-    project: Path, builds: Builds, combination: dict[str, str], tmp_path: Path
+    built_project: Path,
+    builds: Builds,
+    built_combination: dict[str, str],
+    tmp_path: Path,
 ) -> None:
-    runnable(combination)
+    runnable(built_combination)
     venv = tmp_path / "venv"
     run(tool("uv"), "venv", "--quiet", venv, env=LOCAL_UV)
     python = venv / "bin/python"
@@ -114,7 +117,7 @@ def test_wheel_installs_into_a_fresh_venv_and_imports(
         "--quiet",
         "--python",
         python,
-        wheel_of(builds(project)),
+        wheel_of(builds(built_project)),
     )
     said = run(
         python,
@@ -127,10 +130,10 @@ def test_wheel_installs_into_a_fresh_venv_and_imports(
 
 @pytest.mark.slow
 def test_projects_own_tests_pass_as_its_ci_runs_them(
-    project: Path, builds: Builds, combination: dict[str, str]
+    built_project: Path, builds: Builds, built_combination: dict[str, str]
 ) -> None:
-    runnable(combination)
-    checkout = builds(project)
+    runnable(built_combination)
+    checkout = builds(built_project)
     # CI installs exactly uv.lock, which the copy task commits.
     if not (checkout / "uv.lock").exists():
         run(tool("uv"), "lock", "--quiet", cwd=checkout, env=LOCAL_UV)

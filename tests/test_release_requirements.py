@@ -159,20 +159,26 @@ def tamper(path: Path, scratch: Path) -> str:
     return Requirement(first).name
 
 
+@pytest.fixture(scope="module")
+def shipped(renders: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The uv flow's .github folder, whose publish job's tools install as
+    shipped (the control of the test below, run once)."""
+    root = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(renders({"publishing_tool": "uv"}) / ".github", root / ".github")
+    installed = Job(root, root / "runner", "v0.1.0").run(install_step(root, "publish"))
+    assert installed.returncode == 0, installed.stderr
+    assert (root / "runner/release-tools/bin/pypi-attestations").is_file()
+    return root / ".github"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("pinned", ["uv.txt", "sign.txt"])
 def test_install_with_one_hash_altered_is_refused(
-    renders: Any, tmp_path: Path, pinned: str
+    shipped: Path, tmp_path: Path, pinned: str
 ) -> None:
-    project = renders({"publishing_tool": "uv"})
     workdir = tmp_path / "checkout"
-    shutil.copytree(project / ".github", workdir / ".github")
+    shutil.copytree(shipped, workdir / ".github")
     step = install_step(workdir, "publish")
-
-    # As shipped, the publish job's tools install.
-    installed = Job(workdir, tmp_path / "runner", "v0.1.0").run(step)
-    assert installed.returncode == 0, installed.stderr
-    assert (tmp_path / "runner/release-tools/bin/pypi-attestations").is_file()
 
     package = tamper(workdir / RELEASE_REQUIREMENTS / pinned, tmp_path / "pip")
     refused = Job(workdir, tmp_path / "again", "v0.1.0").run(step)

@@ -28,6 +28,7 @@ from conftest import (
     job_run_steps,
     load_toml,
     render,
+    representative,
     run,
     run_step,
 )
@@ -147,7 +148,7 @@ def verify_rebuild(checkout: Path, dist: Path) -> list[str]:
 def test_build_rebuild_and_verifier_agree_on_the_tags_version(
     renders: Any, builds: Builds, backend: str, tmp_path: Path
 ) -> None:
-    project = renders({"build_backend": backend, "version_source": "tag"})
+    project = renders(representative(build_backend=backend, version_source="tag"))
     job = rebuild_on_another_runner(builds, project, tmp_path, TAG)
     built = job.workdir / "built"
     assert [f.name for f in distributions(built)] == [WHEEL, SDIST]
@@ -174,7 +175,7 @@ def test_a_commit_between_tags_builds_a_development_version_never_released(
     renders: Any, builds: Builds, tmp_path: Path
 ) -> None:
     released = builds(
-        renders({"build_backend": "hatchling", "version_source": "tag"}), TAG
+        renders(representative(build_backend="hatchling", version_source="tag")), TAG
     )
     checkout = tmp_path / "next"
     run("git", "clone", "--quiet", released, checkout)
