@@ -104,6 +104,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from packaging.utils import (
@@ -125,9 +126,9 @@ from pypi_attestations import (
 )
 from sigstore.errors import Error as SigstoreError
 from sigstore.verify import Verifier
+from sigstore.verify.policy import UnsafeNoOp
 
 if TYPE_CHECKING:
-    from cryptography.x509 import Certificate
     from pypi_simple import DistributionPackage, PyPISimple
 
 # --- Models --------------------------------------------------------------------
@@ -184,6 +185,8 @@ SUMMARY = {
 REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "member")
 REBUILD_DETAILS += ("rebuilt_sha256", "contents_match", "attested")
 T = TypeVar("T")
+# A file the index lists: its verdict, where it was downloaded, its provenance.
+Fetched = tuple["FileResult", Path, "Provenance | None"]
 
 
 class UsageError(Exception):
@@ -368,17 +371,6 @@ def publisher(repository: str, workflow: str) -> GitHubPublisher:
     return GitHubPublisher(repository=repository, workflow=workflow)
 
 
-class _AnySigner:
-    """A Sigstore policy that accepts every certificate identity.
-
-    Used only after the real policy has rejected an attestation, to tell a
-    signature that does not verify at all from one made by someone else.
-    """
-
-    def verify(self, cert: Certificate) -> None:
-        return None
-
-
 @dataclass
 class AttestationChecker:
     """Verifies attestations against one identity on one Sigstore instance."""
@@ -448,6 +440,26 @@ class AttestationChecker:
         signer = f"{repository}, {workflow} @ {ref}"
         return True, f"signed by {signer} ({short_type(signed_type)})"
 
+    def check_provenance(
+        self, name: str, sha256: str, provenance: Provenance
+    ) -> FileResult:
+        dist = Distribution(name=name, digest=sha256)  # download_package checked it
+        bundles = provenance.attestation_bundles
+        if not any(bundle.attestations for bundle in bundles):
+            return FileResult(name, "FAIL", "the provenance holds no attestations")
+        signers: list[str] = []
+        for bundle in bundles:
+            if reason := check_publisher(bundle.publisher, self.identity):
+                return FileResult(name, "FAIL", reason)
+            for attestation in bundle.attestations:
+                ok, reason = self.check(attestation, dist)
+                if not ok:
+                    return FileResult(name, "FAIL", reason)
+                signers.append(reason)
+        environment = self.identity.environment or "none"
+        signed = "; ".join(signers)
+        return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
+
     def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
         """The expected publisher, spelled as the certificate spells it.
 
@@ -468,8 +480,10 @@ class AttestationChecker:
         self, attestation: Attestation, dist: Distribution, error: Exception
     ) -> str:
         message = str(error).removeprefix("Verification failed: ")
+        # Any signer: tells a signature that does not verify at all from one
+        # made by someone else.
         try:
-            attestation.verify(_AnySigner(), dist, staging=self.staging, offline=True)
+            attestation.verify(UnsafeNoOp(), dist, staging=self.staging, offline=True)
         except Exception as any_signer_error:  # noqa: BLE001 - untrusted input, as above
             # Not even a valid signature for this file, whoever made it.
             message = str(any_signer_error).removeprefix("Verification failed: ")
@@ -635,9 +649,13 @@ def open_regular(path: Path) -> io.BufferedReader:
     return os.fdopen(fd, "rb")
 
 
+def sha256_hex(file: IO[bytes]) -> str:
+    return hashlib.file_digest(cast("io.BufferedIOBase", file), "sha256").hexdigest()
+
+
 def sha256_of(path: Path) -> str:
     with open_regular(path) as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
+        return sha256_hex(file)
 
 
 def check_local_file(
@@ -746,8 +764,6 @@ class HttpsOnlySession(requests.Session):
         self.allow_local = allow_local
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
-        from urllib.parse import urljoin
-
         target = super().get_redirect_target(resp)
         if target is not None:
             absolute = urljoin(resp.url, target)
@@ -762,8 +778,6 @@ def url_problem(url: str, allow_local: bool) -> str | None:
     Only https is trusted to bring the index's own words; a plain-http index
     on this machine is accepted behind --insecure-local-index, for tests.
     """
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
@@ -798,135 +812,206 @@ def listed_problem(
     return None
 
 
-def fetch(
-    pkg: DistributionPackage, path: Path, options: IndexOptions, unsigned: bool
-) -> tuple[FileResult, Provenance | None]:
-    """Download one file to path (digest checked) and fetch its provenance;
-    with `unsigned` (rebuild --commit), a file the index lists no provenance
-    for is downloaded alone, its verdict UNSIGNED. The verdict, unless OK.
+@dataclass(frozen=True)
+class Index:
+    """The index's simple API: PEP 691 JSON only (the HTML API has no
+    provenance links), https only, each request retried."""
 
-    The path is the caller's: a file name from the index never chooses where
-    anything is written.
-    """
-    from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
+    url: str
+    timeout: float
+    retries: Sequence[float]
+    jobs: int
+    allow_local: bool = False  # http:// on this machine, for tests
 
-    name = pkg.filename
-    fail = FileResult(name, "FAIL", "")
-    for url in (pkg.url, pkg.provenance_url):
-        if url is not None and (problem := url_problem(url, options.allow_local)):
-            return replace(
-                fail, reason=f"the index serves it from {url}: {problem}"
-            ), None
-    if "sha256" not in pkg.digests:
-        return replace(fail, reason="the index gives no sha256 for this file"), None
-    if pkg.provenance_url is None and not unsigned:
-        reason = "no provenance: the index lists no attestations for it"
-        return replace(fail, reason=reason), None
-    try:
-        with options.client() as client:
-            with_retries(
-                name,
-                lambda: client.download_package(pkg, path, timeout=options.timeout),
-                options.retries,
-            )
-            if pkg.provenance_url is None:
-                return FileResult(name, "OK", UNSIGNED), None
-            raw = with_retries(
-                f"the provenance of {name}",
-                lambda: provenance_bytes(client, pkg, options.timeout),
-                options.retries,
-            )
-        provenance = load_document(
-            Provenance, raw, "the provenance", "a PEP 740 provenance object"
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Index:
+        if args.index_url is None:
+            from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+            args.index_url = PYPI_SIMPLE_ENDPOINT
+        if problem := url_problem(args.index_url, args.insecure_local_index):
+            raise UsageError(f"--index-url {args.index_url}: {problem}")
+        retries, local = RETRY_DELAYS[: args.retries], args.insecure_local_index
+        return cls(args.index_url, args.timeout, retries, args.jobs, local)
+
+    def client(self) -> PyPISimple:
+        from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
+
+        session = HttpsOnlySession(self.allow_local)
+        return PyPISimple(self.url, accept=ACCEPT_JSON_ONLY, session=session)
+
+    def release_files(
+        self, package: NormalizedName, version: Version
+    ) -> list[DistributionPackage]:
+        """The files the index lists for one version of the package."""
+        from pypi_simple import NoSuchProjectError, UnsupportedRepoVersionError
+
+        with self.client() as client:
+            try:
+                page = with_retries(
+                    f"the project page of {package}",
+                    lambda: client.get_project_page(package, timeout=self.timeout),
+                    self.retries,
+                )
+            except NoSuchProjectError:
+                raise IndexUnavailable(
+                    f"the index at {self.url} lists no project {package} (yet)"
+                ) from None
+            # UnsupportedContentTypeError, a JSON or pydantic error: all
+            # ValueError; json.loads raises RecursionError on deep nesting.
+            except (UnsupportedRepoVersionError, ValueError, RecursionError) as error:
+                why = f"not a PEP 691 JSON page: {error}"
+                if isinstance(error, RecursionError):
+                    why = "nested too deeply to be a PEP 691 JSON page"
+                raise IndexUnavailable(
+                    f"the index's page for {package} is {why}"
+                ) from None
+
+        def this_version(candidate: str | None) -> bool:
+            try:
+                return candidate is not None and Version(candidate) == version
+            except InvalidVersion:
+                return False
+
+        # A name no version can be read from may be meant for this one: it is
+        # listed (and rejected) rather than skipped.
+        if files := [
+            p
+            for p in page.packages
+            if p.version is None
+            or this_version(p.version)
+            or this_version(parsed_version(p.filename))
+        ]:
+            return files
+        raise IndexUnavailable(
+            f"the index lists no files for {package} {version} (yet)"
         )
-    except IndexUnavailable as error:
-        return FileResult(name, "ERROR", str(error)), None
-    except DigestMismatchError:
-        reason = "the downloaded file does not match the index's sha256"
-    except NoDigestsError:
-        reason = "the index gives no usable digest for this file"
-    except NoProvenanceError:
-        reason = "no provenance: the index has none for this file"
-    except ValueError as error:  # a document too large, or not one
-        reason = str(error)
-    else:
-        return FileResult(name, "OK", ""), provenance
-    return replace(fail, reason=reason), None
 
+    def fetch(
+        self, pkg: DistributionPackage, path: Path, unsigned: bool
+    ) -> tuple[FileResult, Provenance | None]:
+        """Download one file to path (digest checked) and fetch its provenance;
+        with `unsigned` (rebuild --commit), a file the index lists no
+        provenance for is downloaded alone, its verdict UNSIGNED. The verdict,
+        unless OK. The path is the caller's: a file name from the index never
+        chooses where anything is written.
+        """
+        from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
 
-def check_provenance(
-    name: str, sha256: str, provenance: Provenance, checker: AttestationChecker
-) -> FileResult:
-    dist = Distribution(name=name, digest=sha256)  # download_package checked it
-    bundles = provenance.attestation_bundles
-    if not any(bundle.attestations for bundle in bundles):
-        return FileResult(name, "FAIL", "the provenance holds no attestations")
-    signers: list[str] = []
-    for bundle in bundles:
-        if reason := check_publisher(bundle.publisher, checker.identity):
-            return FileResult(name, "FAIL", reason)
-        for attestation in bundle.attestations:
-            ok, reason = checker.check(attestation, dist)
-            if not ok:
-                return FileResult(name, "FAIL", reason)
-            signers.append(reason)
-    environment = checker.identity.environment or "none"
-    signed = "; ".join(signers)
-    return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
-
-
-def fetch_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    directory: Path,
-    unsigned: bool = False,
-) -> tuple[list[DistributionPackage], list[tuple[FileResult, Path, Provenance | None]]]:
-    """What the index lists for the version, and each listed file's verdict,
-    where it was downloaded, and its provenance.
-
-    Names are judged before anything is fetched: not this project's wheel or
-    sdist of the version, or listed twice (however spelled). Downloads run in
-    threads; verification (and the trust root's one refresh) stays in this
-    thread.
-    """
-    listed = release_files(package, version, options)
-    times = Counter(pkg.filename for pkg in listed)
-    twice = spelled_twice(list(times))
-    results: dict[str, tuple[FileResult, Path, Provenance | None]] = {}
-    wanted = []
-    for number, pkg in enumerate(listed):
         name = pkg.filename
-        if problem := twice.get(name) or listed_problem(
-            pkg, package, version, times[name]
-        ):
-            results.setdefault(
-                name, (FileResult(name, "FAIL", problem), directory, None)
+        urls = [u for u in (pkg.url, pkg.provenance_url) if u is not None]
+        refused = [(u, p) for u in urls if (p := url_problem(u, self.allow_local))]
+        reason = ""
+        if refused:
+            reason = "the index serves it from {}: {}".format(*refused[0])
+        elif "sha256" not in pkg.digests:
+            reason = "the index gives no sha256 for this file"
+        elif pkg.provenance_url is None and not unsigned:
+            reason = "no provenance: the index lists no attestations for it"
+        if reason:
+            return FileResult(name, "FAIL", reason), None
+        try:
+            with self.client() as client:
+                with_retries(
+                    name,
+                    lambda: client.download_package(pkg, path, timeout=self.timeout),
+                    self.retries,
+                )
+                if pkg.provenance_url is None:
+                    return FileResult(name, "OK", UNSIGNED), None
+                raw = with_retries(
+                    f"the provenance of {name}",
+                    lambda: self.provenance_bytes(client, pkg),
+                    self.retries,
+                )
+            provenance = load_document(
+                Provenance, raw, "the provenance", "a PEP 740 provenance object"
             )
+        except IndexUnavailable as error:
+            return FileResult(name, "ERROR", str(error)), None
+        except DigestMismatchError:
+            reason = "the downloaded file does not match the index's sha256"
+        except NoDigestsError:
+            reason = "the index gives no usable digest for this file"
+        except NoProvenanceError:
+            reason = "no provenance: the index has none for this file"
+        except ValueError as error:  # a document too large, or not one
+            reason = str(error)
         else:
-            wanted.append((pkg, directory / str(number)))
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        jobs = pool.map(lambda job: fetch(job[0], job[1], options, unsigned), wanted)
-        for (pkg, path), (result, provenance) in zip(wanted, jobs, strict=True):
-            if provenance is not None:
-                sha256 = pkg.digests["sha256"]
-                result = check_provenance(pkg.filename, sha256, provenance, checker)
-            results[pkg.filename] = (result, path, provenance)
-    return listed, list(results.values())
+            return FileResult(name, "OK", ""), provenance
+        return FileResult(name, "FAIL", reason), None
+
+    def provenance_bytes(self, client: PyPISimple, pkg: DistributionPackage) -> bytes:
+        """The provenance file as it is served, read no further than the limit.
+
+        pypi-simple's get_provenance reads any size and parses with json.loads
+        (a RecursionError on deep nesting); this reads at most MAX_DOCUMENT + 1
+        bytes (decompressed, as they come) and leaves the parsing to
+        load_document.
+        """
+        from pypi_simple import NoProvenanceError
+
+        url = pkg.provenance_url or ""
+        with client.s.get(url, timeout=self.timeout, stream=True) as response:
+            if response.status_code == 404:
+                raise NoProvenanceError(pkg.filename, url)
+            response.raise_for_status()
+            return read_document(
+                lambda size: response.raw.read(size, decode_content=True),
+                "the provenance",
+            )
+
+    def fetch_release(
+        self,
+        package: NormalizedName,
+        version: Version,
+        checker: AttestationChecker,
+        directory: Path,
+        unsigned: bool = False,
+    ) -> tuple[list[DistributionPackage], list[Fetched]]:
+        """What the index lists for the version, and each listed file's
+        verdict, where it was downloaded, and its provenance.
+
+        Names are judged before anything is fetched: not this project's wheel
+        or sdist of the version, or listed twice (however spelled). Downloads
+        run in threads; verification (and the trust root's one refresh) stays
+        in this thread.
+        """
+        listed = self.release_files(package, version)
+        times = Counter(pkg.filename for pkg in listed)
+        twice = spelled_twice(list(times))
+        results: dict[str, Fetched] = {}
+        wanted = []
+        for number, pkg in enumerate(listed):
+            name = pkg.filename
+            if problem := twice.get(name) or listed_problem(
+                pkg, package, version, times[name]
+            ):
+                failed = FileResult(name, "FAIL", problem)
+                results.setdefault(name, (failed, directory, None))
+            else:
+                wanted.append((pkg, directory / str(number)))
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            jobs = pool.map(lambda job: self.fetch(job[0], job[1], unsigned), wanted)
+            for (pkg, path), (result, provenance) in zip(wanted, jobs, strict=True):
+                if provenance is not None:
+                    sha256 = pkg.digests["sha256"]
+                    result = checker.check_provenance(pkg.filename, sha256, provenance)
+                results[pkg.filename] = (result, path, provenance)
+        return listed, list(results.values())
 
 
 def check_release(
     package: NormalizedName,
     version: Version,
     checker: AttestationChecker,
-    options: IndexOptions,
+    index: Index,
     built: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
     """Every file of the release on the index, and, given the files a run
     built (name -> sha256), that the index holds exactly those, byte for byte."""
     with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
-        listed, fetched = fetch_release(package, version, checker, options, Path(tmp))
+        listed, fetched = index.fetch_release(package, version, checker, Path(tmp))
     results = [result for result, _, _ in fetched]
     if built is None:
         return sorted(results, key=lambda r: r.file)
@@ -948,69 +1033,6 @@ def check_release(
         for name in built.keys() - sha256.keys()
     ]
     return sorted(results, key=lambda r: r.file)
-
-
-@dataclass(frozen=True)
-class IndexOptions:
-    index_url: str
-    timeout: float
-    retries: Sequence[float]
-    jobs: int
-    allow_local: bool = False  # http:// on this machine, for tests
-
-    def client(self) -> PyPISimple:
-        from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
-
-        # PEP 691 JSON only: the HTML API has no provenance links.
-        return PyPISimple(
-            endpoint=self.index_url,
-            accept=ACCEPT_JSON_ONLY,
-            session=HttpsOnlySession(self.allow_local),
-        )
-
-
-def release_files(
-    package: NormalizedName, version: Version, options: IndexOptions
-) -> list[DistributionPackage]:
-    """The files the index lists for one version of the package."""
-    from pypi_simple import NoSuchProjectError, UnsupportedRepoVersionError
-
-    with options.client() as client:
-        try:
-            page = with_retries(
-                f"the project page of {package}",
-                lambda: client.get_project_page(package, timeout=options.timeout),
-                options.retries,
-            )
-        except NoSuchProjectError:
-            raise IndexUnavailable(
-                f"the index at {options.index_url} lists no project {package} (yet)"
-            ) from None
-        # UnsupportedContentTypeError, a JSON or pydantic error: all ValueError;
-        # json.loads raises RecursionError on deep nesting.
-        except (UnsupportedRepoVersionError, ValueError, RecursionError) as error:
-            why = f"not a PEP 691 JSON page: {error}"
-            if isinstance(error, RecursionError):
-                why = "nested too deeply to be a PEP 691 JSON page"
-            raise IndexUnavailable(f"the index's page for {package} is {why}") from None
-
-    def this_version(candidate: str | None) -> bool:
-        try:
-            return candidate is not None and Version(candidate) == version
-        except InvalidVersion:
-            return False
-
-    # A name no version can be read from may be meant for this one: it is
-    # listed (and rejected) rather than skipped.
-    if files := [
-        p
-        for p in page.packages
-        if p.version is None
-        or this_version(p.version)
-        or this_version(parsed_version(p.filename))
-    ]:
-        return files
-    raise IndexUnavailable(f"the index lists no files for {package} {version} (yet)")
 
 
 def check_pylock(
@@ -1077,35 +1099,12 @@ def run(args: argparse.Namespace) -> Report:
     elif version is None:
         report.files = check_dist_dir(args.directory, package, checker)
     else:
-        options = index_options(args)
+        index = Index.from_args(args)
         built = None if args.built is None else built_digests(args.built)
-        report.files = check_release(package, version, checker, options, built)
+        report.files = check_release(package, version, checker, index, built)
     if args.pylock is not None:
         report.pylock = check_pylock(args.pylock, package, identity)
     return report
-
-
-def provenance_bytes(
-    client: PyPISimple, pkg: DistributionPackage, timeout: float
-) -> bytes:
-    """The provenance file as it is served, read no further than the limit.
-
-    pypi-simple's get_provenance reads any size and parses with json.loads
-    (a RecursionError on deep nesting); this reads at most MAX_DOCUMENT + 1
-    bytes and leaves the parsing to load_document.
-    """
-    from pypi_simple import NoProvenanceError
-
-    assert pkg.provenance_url is not None
-    with client.s.get(pkg.provenance_url, timeout=timeout, stream=True) as response:
-        if response.status_code == 404:
-            raise NoProvenanceError(pkg.filename, pkg.provenance_url)
-        response.raise_for_status()
-        # The bytes are counted decompressed, as they come.
-        return read_document(
-            lambda size: response.raw.read(size, decode_content=True),
-            "the provenance",
-        )
 
 
 def check_publisher(publisher: object, identity: Identity) -> str | None:
@@ -1323,13 +1322,6 @@ UNREADABLE: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, Runtim
 UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
 
 
-def stream_sha256(data: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := data.read(1 << 20):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def archive_members(path: Path, name: str) -> list[Member]:
     """The members of a wheel (zip) or sdist (tar.gz), in archive order,
     read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
@@ -1346,7 +1338,7 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     raise ValueError(f"{len(infos)} members, {unpacked} bytes unpacked")
                 for info in infos:
                     with archive.open(info) as data:
-                        digest = stream_sha256(data)
+                        digest = sha256_hex(data)
                     mode, compression = info.external_attr >> 16, info.compress_type
                     metadata: dict[str, object] = {"date": info.date_time}
                     metadata |= {"mode": mode, "compression": compression}
@@ -1362,7 +1354,7 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     owner = (entry.uid, entry.gid, entry.uname, entry.gname)
                     metadata = {"type": entry.type, "mode": entry.mode}
                     metadata |= {"date": entry.mtime, "owner": owner}
-                    digest = entry.linkname if file is None else stream_sha256(file)
+                    digest = entry.linkname if file is None else sha256_hex(file)
                     members.append(Member(entry.name, digest, metadata))
     except UNREADABLE as error:
         raise ValueError(
@@ -1534,9 +1526,8 @@ def rebuild_candidates(
             signed = [load_attestation(text.read_bytes())] if ok else []
             files.append((result, path, signed))
     else:
-        options = index_options(args)
-        unsigned = commit is not None
-        _, got = fetch_release(package, version, checker, options, workdir, unsigned)
+        index, unsigned = Index.from_args(args), commit is not None
+        _, got = index.fetch_release(package, version, checker, workdir, unsigned)
         for result, path, provenance in got:
             bundles = provenance.attestation_bundles if provenance else []
             files.append((result, path, [a for b in bundles for a in b.attestations]))
@@ -1786,12 +1777,9 @@ def project_defaults(path: Path) -> dict[str, str]:
 
 
 def identity_from(args: argparse.Namespace) -> Identity:
-    defaults = project_defaults(args.pyproject)
-    for key in ("repository", "workflow", "environment", "package", "tag"):
+    for key, value in project_defaults(args.pyproject).items():
         if getattr(args, key) is None:
-            setattr(args, key, defaults.get(key))
-    if args.repository_id is None:
-        args.repository_id = defaults.get("repository_id")
+            setattr(args, key, value)
     needed = ("package", "repository", "workflow", "environment")
     if missing := [f"--{key}" for key in needed if getattr(args, key) is None]:
         raise UsageError(
@@ -1823,18 +1811,6 @@ def source_from(args: argparse.Namespace) -> Source:
     if repository_id is not None and not REPOSITORY_ID.fullmatch(repository_id):
         raise UsageError(f"--repository-id {repository_id!r} is not a number")
     return Source(tag, commit and commit.lower(), repository_id)
-
-
-def index_options(args: argparse.Namespace) -> IndexOptions:
-    if args.index_url is None:
-        from pypi_simple import PYPI_SIMPLE_ENDPOINT
-
-        args.index_url = PYPI_SIMPLE_ENDPOINT
-    if problem := url_problem(args.index_url, args.insecure_local_index):
-        raise UsageError(f"--index-url {args.index_url}: {problem}")
-    retries = RETRY_DELAYS[: args.retries]
-    local = args.insecure_local_index
-    return IndexOptions(args.index_url, args.timeout, retries, args.jobs, local)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
