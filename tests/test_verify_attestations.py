@@ -991,7 +991,7 @@ def test_only_the_tag_of_the_files_version_passes(
     verify: ModuleType, ref: str, passes: bool
 ) -> None:
     claims = {verify.OID_SOURCE_REPOSITORY_REF: ref}
-    problem = verify.check_source(claims, verify.Source(), verify.Version("0.0.19"))
+    problem = verify.Source().check(claims, verify.Version("0.0.19"))
     assert (problem is None) == passes, problem
 
 

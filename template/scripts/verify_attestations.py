@@ -20,54 +20,46 @@ DIR must have a `<file>.publish.attestation` beside it, signed on Sigstore by
 the expected GitHub repository and workflow for exactly that file. The
 environment cannot be checked here.
 
-`release` checks a published version on the index: every file of the version
-must have provenance (PEP 740), every attestation in it must verify against
-the downloaded file and the expected repository and workflow, and the index's
+`release` checks a published version on the index: every file must have
+provenance (PEP 740), every attestation in it must verify against the
+downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
 and environment. With --built DIR, the index must hold exactly the files a
 release run built, byte for byte.
 
 `rebuild` proves what was published, not only who published it: after a
 file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
-its certificate names is cloned alone into a temporary directory and built as
-the publish workflow builds it (uv build, the backend pinned by hash in the
-commit's build constraints, SOURCE_DATE_EPOCH from the commit); each file is
-reported `reproduced` or `differs`, with the first differing member of the
-archive. With --commit, every attestation must name that commit, and a file
-without an attestation is rebuilt from it, unverified (for files that were
-never signed). It needs git and uv.
+its certificate names is cloned alone and built as the publish workflow
+builds it (uv build, the backend pinned by hash in the commit's build
+constraints, SOURCE_DATE_EPOCH from the commit); each file is `reproduced`
+or `differs`, with the first differing member. With --commit, every
+attestation must name that commit, and a file without one is rebuilt from
+it, unverified (for files never signed). It needs git and uv.
 
-In every mode the certificate must also record the release: its ref must be
-the tag of the file's version (refs/tags/v{version} by default, as both of
-the template's triggers sign at the tag); with --commit, the commit; with
---repository-id, GitHub's numeric id of the repository, which a deleted and
-re-created repository of the same name does not have. Owner and repository
-names are compared case-insensitively, as GitHub compares them.
+In every mode the certificate's ref must be the tag of the file's version
+(refs/tags/v{version} by default: both of the template's triggers sign at the
+tag); with --commit, the commit; with --repository-id, GitHub's numeric id of
+the repository, which a deleted and re-created one of the same name lacks.
+Owner and repository names are compared case-insensitively, as on GitHub.
 
-What each mode can prove about the GitHub environment: a Sigstore certificate
-made from a GitHub Actions token records the repository, the workflow file,
-the ref and the commit, but does not record the GitHub environment (Fulcio
-has no field for it, and pypi-attestations' GitHubPublisher ignores its
-`environment` when verifying). So `dist` cannot check the environment and
-says so; `release` checks it against the publisher the index recorded in the
-provenance, which is the environment the index's trusted publisher required
-at upload time.
+What each mode can prove about the environment: a certificate made from a
+GitHub Actions token records the repository, workflow file, ref and commit,
+but does not record the GitHub environment (Fulcio has no field for it;
+pypi-attestations' GitHubPublisher ignores it). So `dist` cannot check it;
+`release` checks the publisher the index recorded in the provenance, whose
+environment the index's trusted publisher required at upload time.
 
-The expected identity (package, repository, workflow, environment, tag and
-an optional repository-id) is read from the project's pyproject.toml: the
-package from `[project] name`, the rest from `[tool.verify-attestations]`,
-which the template writes from its answers. Flags override each; a consumer
-without the project's files passes them all. This file is the same in every
-project made from the template.
+The expected identity is read from pyproject.toml (`[project] name`, and
+`[tool.verify-attestations]`, written by the template); flags override it,
+and a consumer without the project's files passes them all.
 
 Everything read is untrusted and answered in this script's words, one line
-per file: attestations and provenance over 1 MiB are refused unread, deep
-nesting is refused by the parser, a name the index lists for the version that
-is not this project's wheel or sdist of it (or names one twice, however
-spelled) fails the release, a local entry that is not a regular file (a
-directory, a FIFO, a link, which is never followed) fails, every URL and
-redirect must be https (--insecure-local-index admits a plain-http index on
-this machine, for tests), and control characters in names are printed
+per file: documents over 1 MiB are refused unread, deep nesting is refused
+by the parser, a name the index lists for the version that is not this
+project's wheel or sdist of it (or names one twice, however spelled) fails,
+a local entry that is not a regular file (links are never followed) fails,
+every URL and redirect must be https (--insecure-local-index admits a local
+plain-http index, for tests), and control characters in names are printed
 escaped, so that no name can become a GitHub Actions workflow command.
 
 Exit status: 0 every file verified (or reproduced); 1 a file failed, lacks an
@@ -101,7 +93,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, astuple, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
@@ -230,6 +222,45 @@ class Identity:
         lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in entry]
         return "\n".join(["[[packages.attestation-identities]]", *lines])
 
+    def publisher_problem(self, publisher: object) -> str | None:
+        """Why the index's recorded publisher is not this one, if it is not."""
+        if not isinstance(publisher, GitHubPublisher):
+            kind = getattr(publisher, "kind", type(publisher).__name__)
+            return f"the index says a {kind} trusted publisher uploaded it, not GitHub"
+        if not self.same_repository(publisher.repository):
+            return (
+                f"the index says repository {publisher.repository} uploaded it, "
+                f"expected {self.repository}"
+            )
+        if publisher.workflow != self.workflow:
+            return (
+                f"the index says workflow {publisher.workflow} uploaded it, "
+                f"expected {self.workflow}"
+            )
+        if not self.same_environment(publisher.environment):
+            found = (
+                f"environment {publisher.environment}"
+                if publisher.environment
+                else "no environment (any job of the workflow could upload)"
+            )
+            wanted = self.environment or "none"
+            return f"the index's trusted publisher names {found}, expected {wanted}"
+        return None
+
+    def pylock_match(self, entry: Mapping[str, Any]) -> bool | None:
+        """True if a pylock entry names this identity, None if it does but without an
+        environment (a looser pin), False otherwise."""
+        if (
+            entry.get("kind") != "GitHub"
+            or not self.same_repository(str(entry.get("repository", "")))
+            or entry.get("workflow") != self.workflow
+        ):
+            return False
+        environment = entry.get("environment")
+        if environment is None and self.environment:
+            return None
+        return self.same_environment(environment)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -244,30 +275,27 @@ class Source:
     def ref(self, version: Version | str) -> str:
         return "refs/tags/" + self.tag.replace("{version}", str(version))
 
-
-def check_source(
-    claims: Mapping[str, str], source: Source, version: Version
-) -> str | None:
-    """Why a verified certificate does not record this source, if not.
-
-    The version is written as build tools write it in file names
-    (normalized: the publish workflow's checks require the tag to match them).
-    """
-    ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
-    if ref != source.ref(version):
-        expected = source.ref(version)
-        return f"signed at ref {ref or '(none)'}, expected the release tag {expected}"
-    commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
-    if source.commit is not None and commit.casefold() != source.commit.casefold():
-        return f"signed at commit {commit or '(none)'}, expected {source.commit}"
-    repository_id = claims.get(OID_SOURCE_REPOSITORY_IDENTIFIER, "")
-    if source.repository_id is not None and repository_id != source.repository_id:
-        return (
-            f"signed by repository id {repository_id or '(none)'}, expected "
-            f"{source.repository_id}: the repository was deleted and re-created, "
-            "or is another one of that name"
-        )
-    return None
+    def check(self, claims: Mapping[str, str], version: Version) -> str | None:
+        """Why a verified certificate does not record this source, if not; the
+        version as build tools write it in file names (normalized: the publish
+        workflow's checks require the tag to match them)."""
+        ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
+        if ref != self.ref(version):
+            expected = self.ref(version)
+            return (
+                f"signed at ref {ref or '(none)'}, expected the release tag {expected}"
+            )
+        commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
+        if self.commit is not None and commit.casefold() != self.commit.casefold():
+            return f"signed at commit {commit or '(none)'}, expected {self.commit}"
+        repository_id = claims.get(OID_SOURCE_REPOSITORY_IDENTIFIER, "")
+        if self.repository_id is not None and repository_id != self.repository_id:
+            return (
+                f"signed by repository id {repository_id or '(none)'}, expected "
+                f"{self.repository_id}: the repository was deleted and re-created, "
+                "or is another one of that name"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -434,7 +462,7 @@ class AttestationChecker:
             wanted = short_type(predicate_type)
             return False, f"a {short_type(signed_type)}, not a {wanted}"
         version = parse_name(dist.name)[1]  # the library checked the name
-        if problem := check_source(claims, self.source, version):
+        if problem := self.source.check(claims, version):
             return False, problem
         repository, workflow, ref = signed_by(claims)
         signer = f"{repository}, {workflow} @ {ref}"
@@ -449,7 +477,7 @@ class AttestationChecker:
             return FileResult(name, "FAIL", "the provenance holds no attestations")
         signers: list[str] = []
         for bundle in bundles:
-            if reason := check_publisher(bundle.publisher, self.identity):
+            if reason := self.identity.publisher_problem(bundle.publisher):
                 return FileResult(name, "FAIL", reason)
             for attestation in bundle.attestations:
                 ok, reason = self.check(attestation, dist)
@@ -1052,7 +1080,7 @@ def check_pylock(
     if not packages:
         raise UsageError(f"{path} locks no package named {package}")
     entries = [e for p in packages for e in (p.attestation_identities or [])]
-    verdicts = [matches_entry(identity, e) for e in entries]
+    verdicts = [identity.pylock_match(e) for e in entries]
     if True in verdicts:
         return PylockResult(str(path), "match", f"{path} names this identity")
     if None in verdicts:
@@ -1107,32 +1135,6 @@ def run(args: argparse.Namespace) -> Report:
     return report
 
 
-def check_publisher(publisher: object, identity: Identity) -> str | None:
-    """Why the index's recorded publisher is not the expected one, if it is not."""
-    if not isinstance(publisher, GitHubPublisher):
-        kind = getattr(publisher, "kind", type(publisher).__name__)
-        return f"the index says a {kind} trusted publisher uploaded it, not GitHub"
-    if not identity.same_repository(publisher.repository):
-        return (
-            f"the index says repository {publisher.repository} uploaded it, "
-            f"expected {identity.repository}"
-        )
-    if publisher.workflow != identity.workflow:
-        return (
-            f"the index says workflow {publisher.workflow} uploaded it, "
-            f"expected {identity.workflow}"
-        )
-    if not identity.same_environment(publisher.environment):
-        found = (
-            f"environment {publisher.environment}"
-            if publisher.environment
-            else "no environment (any job of the workflow could upload)"
-        )
-        wanted = identity.environment or "none"
-        return f"the index's trusted publisher names {found}, expected {wanted}"
-    return None
-
-
 def built_digests(directory: Path) -> dict[str, str]:
     """sha256 of each wheel and sdist in a directory of built files."""
     if not directory.is_dir():
@@ -1168,16 +1170,15 @@ BUILD_COMMAND = (
     f"--build-constraints={BUILD_CONSTRAINTS}",
 )
 UNSIGNED = "no attestation: the commit is the one --commit names"
-# How git reaches a mirror; every other GIT_ variable (a repository, an index,
-# a configuration) is dropped.
-GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
 # What the clone and the build may see of this process's environment: the
 # commit's build code runs, so no token or credential goes along; uv's index,
-# cache and proxy settings and the CA bundle do (mirrors, proxies).
+# cache and proxy settings, the CA bundle and how git reaches a mirror do, but
+# no other GIT_ variable (a repository, an index, a configuration).
 KEPT_ENVIRONMENT = frozenset(
     {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
     | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
     | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
+    | {"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"}
 )
 
 
@@ -1237,22 +1238,16 @@ def tool_path(name: str) -> str:
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
-    """The environment of a clone or a build: only KEPT_ENVIRONMENT, uv's
-    settings and git's transport, without the user's git configuration."""
+    """The environment of a clone or a build: only KEPT_ENVIRONMENT and uv's
+    settings, without the user's git configuration."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key in KEPT_ENVIRONMENT
-        or key in GIT_TRANSPORT
         or (key.startswith("UV_") and key != "UV_PROJECT_ENVIRONMENT")
     }
-    env.update(
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=os.devnull,
-        GIT_TERMINAL_PROMPT="0",
-        **extra,
-    )
-    return env
+    git = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    return env | git | {"GIT_TERMINAL_PROMPT": "0"} | extra
 
 
 def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
@@ -1437,18 +1432,16 @@ def compare(
         made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
         listed = ", ".join(map(printable, made)) or "nothing"
         reason = f"the rebuild made no file of this name (it made: {listed})"
-        return FileResult(
-            name, "differs", f"{reason}; published sha256:{sha256}", details
-        )
+        reason += f"; published sha256:{sha256}"
+        return FileResult(name, "differs", reason, details)
     rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
     if rebuilt_sha256 == sha256:
-        mirror = (
+        via = (
             "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
         )
-        where = f"{source.repository} @ {source.commit}{mirror}; {candidate.attested}"
-        return FileResult(
-            name, "reproduced", f"sha256:{sha256}, rebuilt from {where}", details
-        )
+        where = f"{source.repository} @ {source.commit}{via}; {candidate.attested}"
+        reason = f"sha256:{sha256}, rebuilt from {where}"
+        return FileResult(name, "reproduced", reason, details)
     try:
         member, contents_match, what = first_difference(
             archive_members(candidate.path, name), archive_members(ours, name)
@@ -1481,16 +1474,11 @@ def rebuild_all(
     if clone_from is not None and Path(clone_from).exists():
         clone_from = str(Path(clone_from).resolve())
     # One build per commit and version: a version from the tag is the files'.
-    sources = sorted(
-        {(c.source, parsed_version(c.name) or "") for c in todo},
-        key=lambda s: (s[0].repository, s[0].commit, s[1]),
-    )
-    for number, (source, version) in enumerate(sources):
-        mine = [
-            c
-            for c in todo
-            if c.source == source and (parsed_version(c.name) or "") == version
-        ]
+    builds: dict[tuple[SourceCommit, str], list[Candidate]] = {}
+    for c in todo:
+        builds.setdefault((c.source, parsed_version(c.name) or ""), []).append(c)
+    ordered = sorted(builds.items(), key=lambda b: (*astuple(b[0][0]), b[0][1]))
+    for number, ((source, version), mine) in enumerate(ordered):
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
         cloned_from = clone_from or source.repository
@@ -1547,24 +1535,6 @@ def rebuild_candidates(
             continue
         found.append(Candidate(result.file, path, source, result.reason))
     return found
-
-
-# --- The consumer's lock file (PEP 751) ----------------------------------------
-
-
-def matches_entry(identity: Identity, entry: Mapping[str, Any]) -> bool | None:
-    """True if the entry names this identity, None if it does but without an
-    environment (a looser pin), False otherwise."""
-    if (
-        entry.get("kind") != "GitHub"
-        or not identity.same_repository(str(entry.get("repository", "")))
-        or entry.get("workflow") != identity.workflow
-    ):
-        return False
-    environment = entry.get("environment")
-    if environment is None and identity.environment:
-        return None
-    return identity.same_environment(environment)
 
 
 # --- Output ----------------------------------------------------------------------
