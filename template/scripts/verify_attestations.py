@@ -170,6 +170,11 @@ SUMMARY = {
     "rebuild": {"reproduced": "reproduced", "differs": "differ"}
     | {"unverified": "not verified", "error": "not rebuilt (fetch or build error)"},
 }
+ENVIRONMENT_CHECKED = {
+    "release": "checked against the publisher the index recorded for each file.",
+    "dist": "NOT checked: a Sigstore certificate does not record the GitHub "
+    "environment; `release` checks it against the index's provenance.",
+}
 # What a rebuild says of every file in JSON besides its verdict: `member` is
 # the first member of the archive that differs, `contents_match` whether all
 # members' contents match, `attested` False for a file rebuilt from --commit
@@ -246,6 +251,36 @@ class Identity:
             wanted = self.environment or "none"
             return f"the index's trusted publisher names {found}, expected {wanted}"
         return None
+
+    def check_pylock(self, path: Path, package: NormalizedName) -> PylockResult:
+        from packaging.pylock import Pylock, PylockValidationError
+
+        try:
+            lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
+        except OSError as error:
+            raise UsageError(f"cannot read {path}: {error.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise UsageError(f"{path} is not TOML: {error}") from None
+        except PylockValidationError as error:
+            raise UsageError(f"{path} is not a valid pylock file: {error}") from None
+        packages = [p for p in lock.packages if p.name == package]
+        if not packages:
+            raise UsageError(f"{path} locks no package named {package}")
+        entries = [e for p in packages for e in (p.attestation_identities or [])]
+        verdicts = [self.pylock_match(e) for e in entries]
+        if True in verdicts:
+            return PylockResult(str(path), "match", f"{path} names this identity")
+        if None in verdicts:
+            message = f"{path} names this repository and workflow but no environment; "
+            message += f"add environment = {json.dumps(self.environment)} to pin it"
+            return PylockResult(str(path), "match", message)
+        if not entries:
+            message = f"{path} has no attestation-identities for {package}; "
+            message += "add the entry below (lockers do not write it yet)"
+            return PylockResult(str(path), "missing", message)
+        named = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in entries)
+        message = f"RED FLAG: {path} expects {package} from another publisher ({named})"
+        return PylockResult(str(path), "mismatch", message)
 
     def pylock_match(self, entry: Mapping[str, Any]) -> bool | None:
         """True if a pylock entry names this identity, None if it does but without an
@@ -336,6 +371,68 @@ class Report:
             return 1
         return 2 if any(f.status in ERRORS for f in self.files) else 0
 
+    def as_text(self) -> str:
+        identity, source = self.identity, self.source
+        rebuild = self.mode == "rebuild"
+        where = f"{self.package} {self.version}" if self.version else self.package
+        trust_root = "cached trust root" if self.offline else "trust root refreshed"
+        against = f"{identity.repository}, workflow {identity.workflow}"
+        sigstore = f"(Sigstore {self.sigstore}, {trust_root})"
+        if rebuild:
+            header = f"Rebuilding {where} from {self.origin}: attestations checked "
+            header += f"against {against} {sigstore}"
+        else:
+            also = [("commit", source.commit), ("repository id", source.repository_id)]
+            ref = source.ref(self.version or "{version}")
+            ref += "".join(
+                f", {what} {value}" for what, value in also if value is not None
+            )
+            header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
+        lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in self.files]
+        if environment := ENVIRONMENT_CHECKED.get(self.mode):
+            lines.append(
+                f"Environment {identity.environment or '(none)'}: {environment}"
+            )
+        labels = SUMMARY["rebuild" if rebuild else "verify"]
+        counts = Counter[str](r.status for r in self.files)
+        first, *others = labels
+        summary = f"{plural(len(self.files), 'file')}: {counts[first]} {labels[first]}"
+        summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
+        lines.append(summary + ".")
+        if unsigned := sum(r.details.get("attested") is False for r in self.files):
+            files = f"{plural(unsigned, 'file')} without an attestation"
+            lines.append(
+                f"{files} rebuilt from --commit {source.commit}: who published them "
+                "was not checked."
+            )
+        if self.pylock is not None:
+            lines.append(f"pylock: {self.pylock.message}")
+        # Names, directories and library messages are untrusted: no line may hold
+        # a newline that would start a workflow command.
+        lines = [printable(line) for line in lines]
+        if not rebuild:
+            entry = f"under [[packages]] name = {json.dumps(self.package)}:"
+            lines += ["", f"A pylock.toml should hold this entry {entry}"]
+            lines.append(identity.pylock_toml())
+        return "\n".join(lines)
+
+    def as_json(self) -> str:
+        keys = ("mode", "package", "version", "origin", "sigstore", "offline")
+        data = {key: getattr(self, key) for key in keys}
+        data["identity"] = self.identity.pylock_entry()
+        data |= {"source": asdict(self.source), "commit": self.source.commit}
+        data["environment_checked"] = self.mode == "release"
+        rebuild = dict.fromkeys(REBUILD_DETAILS) if self.mode == "rebuild" else {}
+        data["files"] = [
+            {"file": r.file, "status": r.status, "reason": r.reason}
+            | rebuild
+            | dict(r.details)
+            for r in self.files
+        ]
+        data["pylock"] = asdict(self.pylock) if self.pylock else None
+        data["pylock_entry"] = self.identity.pylock_toml()
+        return json.dumps(data | {"exit_code": self.exit_code}, indent=2)
+
 
 # --- Checks: names and attestations --------------------------------------------
 
@@ -414,21 +511,16 @@ class AttestationChecker:
         return "staging" if self.staging else "production"
 
     def prepare(self) -> None:
-        """Bring Sigstore's trust root up to date, once per process.
-
-        Attestation.verify() builds a verifier per call and, online, would ask
-        Sigstore's TUF repository on every call. Refreshing once here updates
-        the local TUF cache; every verification then reads that cache
-        (offline=True). With --offline nothing is fetched: the cache, or the
-        trust root bundled with sigstore, is used as it is. Verification runs
-        in one thread only, so the cache is never written concurrently.
-        """
+        """Bring Sigstore's trust root up to date, once per process: online,
+        Attestation.verify() would ask Sigstore's TUF repository on every call;
+        after one refresh, every verification reads the cache (offline=True),
+        from one thread only, so it is never written concurrently. --offline
+        uses the cache, or the trust root bundled with sigstore, as it is."""
         if self.prepared:
             return
         try:
-            (Verifier.staging if self.staging else Verifier.production)(
-                offline=self.offline
-            )
+            verifier = Verifier.staging if self.staging else Verifier.production
+            verifier(offline=self.offline)
         except (SigstoreError, OSError) as error:
             raise IndexUnavailable(
                 f"could not load Sigstore's {self.instance} trust root ({error}); "
@@ -437,17 +529,11 @@ class AttestationChecker:
         self.prepared = True
 
     def check(
-        self,
-        attestation: Attestation,
-        dist: Distribution,
-        predicate_type: str | None = None,
+        self, attestation: Attestation, dist: Distribution, wanted: str | None = None
     ) -> tuple[bool, str]:
-        """(True, who signed it) or (False, why it is rejected).
-
-        With predicate_type, an attestation of another type is rejected too.
-        The certificate must also record the source self.source expects, for
-        the version in the file's name.
-        """
+        """(True, who signed it) or (False, why it is rejected): another
+        predicate type than `wanted`, if given, or another source than
+        self.source, for the version in the file's name, is rejected too."""
         self.prepare()
         # Attestations are untrusted input: whatever a malformed one makes the
         # library raise is a rejection of that file, not a crash.
@@ -458,15 +544,39 @@ class AttestationChecker:
             )
         except Exception as error:  # noqa: BLE001
             return False, self._explain(attestation, dist, error)
-        if predicate_type is not None and signed_type != predicate_type:
-            wanted = short_type(predicate_type)
-            return False, f"a {short_type(signed_type)}, not a {wanted}"
+        if wanted is not None and signed_type != wanted:
+            return False, f"a {short_type(signed_type)}, not a {short_type(wanted)}"
         version = parse_name(dist.name)[1]  # the library checked the name
         if problem := self.source.check(claims, version):
             return False, problem
         repository, workflow, ref = signed_by(claims)
         signer = f"{repository}, {workflow} @ {ref}"
         return True, f"signed by {signer} ({short_type(signed_type)})"
+
+    def check_file(self, path: Path, package: NormalizedName) -> FileResult:
+        name = path.name
+        attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
+        try:
+            digest = sha256_of(path)
+            project = parse_name(name)[0]
+            if project != package:
+                raise ValueError(f"belongs to project {project}, not {package}")
+            if not os.path.lexists(attestation_path):
+                raise ValueError(f"{NO_ATTESTATION}{attestation_path.name} is missing")
+            try:
+                opened = open_regular(attestation_path)
+            except ValueError as error:
+                raise ValueError(f"{attestation_path.name}: {error}") from None
+            with opened:
+                attestation = load_attestation(
+                    read_document(opened.read, "attestation")
+                )
+        except ValueError as error:
+            return FileResult(name, "FAIL", str(error))
+        # A .publish.attestation is what the index accepts as one: PyPI publish.
+        dist = Distribution(name=name, digest=digest)
+        ok, reason = self.check(attestation, dist, AttestationType.PYPI_PUBLISH_V1)
+        return FileResult(name, "OK" if ok else "FAIL", reason)
 
     def check_provenance(
         self, name: str, sha256: str, provenance: Provenance
@@ -489,16 +599,11 @@ class AttestationChecker:
         return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
 
     def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
-        """The expected publisher, spelled as the certificate spells it.
-
-        GitHub owner and repository names are case-insensitive, but the
-        library compares the certificate's repository exactly: a certificate
-        whose repository differs only in case is verified against its own
-        spelling, so the signature check still binds every other letter. The
-        environment is not passed: the library's GitHub policy only checks the
-        repository and the workflow, and a certificate could not prove the
-        environment anyway (see the module docstring).
-        """
+        """The expected publisher, spelled as the certificate spells it: the
+        library compares repository names exactly, but GitHub does not, so a
+        certificate whose repository differs only in case is verified against
+        its own spelling (the signature still binds every other letter). No
+        environment: the library ignores it, and a certificate cannot prove it."""
         claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
         if not self.identity.same_repository(claimed):
             claimed = self.identity.repository
@@ -541,12 +646,9 @@ class AttestationChecker:
 
 
 def certificate_claims(attestation: Attestation) -> dict[str, str]:
-    """The Fulcio claims this script reads, from the attestation's certificate.
-
-    The library's Attestation.certificate_claims decodes every extension
-    with pyasn1, about a tenth of the time of a whole verification; these
-    claims are DER UTF8Strings, decoded here directly.
-    """
+    """The Fulcio claims this script reads, from the attestation's certificate:
+    DER UTF8Strings, decoded here directly, as the library's pyasn1 decoding
+    of every extension takes a tenth of the time of a whole verification."""
     # cryptography comes with sigstore, which parses the same certificate.
     from cryptography import x509
 
@@ -560,8 +662,7 @@ def certificate_claims(attestation: Attestation) -> dict[str, str]:
         return {}
     claims = {}
     for extension in extensions:
-        oid = extension.oid.dotted_string
-        value = extension.value
+        oid, value = extension.oid.dotted_string, extension.value
         if oid in CLAIMS and isinstance(value, x509.UnrecognizedExtension):
             text = der_utf8_string(value.value)
             if text is not None:
@@ -613,10 +714,8 @@ Document = TypeVar("Document", Attestation, Provenance)
 
 def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> Document:
     """Parse untrusted JSON into a model; ValueError with a one-line reason.
-
-    pydantic's parser bounds the nesting (json.loads would raise
-    RecursionError on 20,000 nested lists); read_document bounds the size.
-    """
+    pydantic's parser bounds the nesting (json.loads would raise RecursionError
+    on 20,000 nested lists); read_document bounds the size."""
     try:
         return model.model_validate_json(text)
     except ValidationError as error:
@@ -653,12 +752,9 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
 
 
 def open_regular(path: Path) -> io.BufferedReader:
-    """path, opened for reading, if it is a regular file in its directory.
-
-    A symbolic link is never followed (even one that stays in the directory:
-    what is verified is what the upload's glob takes), and a FIFO is opened
-    without blocking, then refused: ValueError saying what the entry is.
-    """
+    """path, opened for reading, if it is a regular file; else ValueError
+    saying what it is. A link is never followed (what is verified is what the
+    upload's glob takes); a FIFO is opened without blocking, then refused."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
@@ -670,9 +766,8 @@ def open_regular(path: Path) -> io.BufferedReader:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}.get(
-            stat.S_IFMT(mode), "a socket or device"
-        )
+        kinds = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}
+        kind = kinds.get(stat.S_IFMT(mode), "a socket or device")
         raise ValueError(f"{kind}, not a regular file")
     return os.fdopen(fd, "rb")
 
@@ -684,35 +779,6 @@ def sha256_hex(file: IO[bytes]) -> str:
 def sha256_of(path: Path) -> str:
     with open_regular(path) as file:
         return sha256_hex(file)
-
-
-def check_local_file(
-    path: Path, package: NormalizedName, checker: AttestationChecker
-) -> FileResult:
-    name = path.name
-    attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
-    try:
-        digest = sha256_of(path)
-        project = parse_name(name)[0]
-        if project != package:
-            raise ValueError(f"belongs to project {project}, not {package}")
-        if not os.path.lexists(attestation_path):
-            raise ValueError(f"{NO_ATTESTATION}{attestation_path.name} is missing")
-        try:
-            opened = open_regular(attestation_path)
-        except ValueError as error:
-            raise ValueError(f"{attestation_path.name}: {error}") from None
-        with opened:
-            attestation = load_attestation(read_document(opened.read, "attestation"))
-    except ValueError as error:
-        return FileResult(name, "FAIL", str(error))
-    # A .publish.attestation is what the index accepts as one: PyPI publish.
-    ok, reason = checker.check(
-        attestation,
-        Distribution(name=name, digest=digest),
-        AttestationType.PYPI_PUBLISH_V1,
-    )
-    return FileResult(name, "OK" if ok else "FAIL", reason)
 
 
 def check_dist_dir(
@@ -731,7 +797,7 @@ def check_dist_dir(
         if path.name in twice:
             results.append(FileResult(path.name, "FAIL", twice[path.name]))
         elif subject == path.name:
-            results.append(check_local_file(path, package, checker))
+            results.append(checker.check_file(path, package))
         elif not os.path.lexists(directory / subject):
             reason = f"attestation for {subject}, which is not here"
             results.append(FileResult(path.name, "FAIL", reason))
@@ -755,11 +821,9 @@ class InsecureRedirect(requests.RequestException):
 
 
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
-    """Run a request, retrying network failures and 5xx/429 answers.
-
-    Raises IndexUnavailable once the retries are spent, or at once for an
-    answer that retrying cannot change (another 4xx).
-    """
+    """Run a request, retrying network failures and 5xx/429 answers; raises
+    IndexUnavailable once the retries are spent, or at once for an answer that
+    retrying cannot change (another 4xx)."""
     for attempt in range(len(retries) + 1):
         try:
             return action()
@@ -781,11 +845,8 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
 
 
 class HttpsOnlySession(requests.Session):
-    """A session that follows no redirect away from https.
-
-    The URLs the index lists are checked before any request; this keeps a
-    redirect from taking a request to plain http afterwards.
-    """
+    """A session that follows no redirect away from https: the URLs the index
+    lists are checked before any request, and a redirect is checked here."""
 
     def __init__(self, allow_local: bool) -> None:
         super().__init__()
@@ -801,11 +862,9 @@ class HttpsOnlySession(requests.Session):
 
 
 def url_problem(url: str, allow_local: bool) -> str | None:
-    """Why an index, file or provenance URL is not one to fetch, if it is not.
-
-    Only https is trusted to bring the index's own words; a plain-http index
-    on this machine is accepted behind --insecure-local-index, for tests.
-    """
+    """Why an index, file or provenance URL is not one to fetch, if it is not:
+    only https is trusted to bring the index's own words (a plain-http index
+    on this machine is accepted behind --insecure-local-index, for tests)."""
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
@@ -1063,41 +1122,6 @@ def check_release(
     return sorted(results, key=lambda r: r.file)
 
 
-def check_pylock(
-    path: Path, package: NormalizedName, identity: Identity
-) -> PylockResult:
-    from packaging.pylock import Pylock, PylockValidationError
-
-    try:
-        lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path} is not TOML: {error}") from None
-    except PylockValidationError as error:
-        raise UsageError(f"{path} is not a valid pylock file: {error}") from None
-    packages = [p for p in lock.packages if p.name == package]
-    if not packages:
-        raise UsageError(f"{path} locks no package named {package}")
-    entries = [e for p in packages for e in (p.attestation_identities or [])]
-    verdicts = [identity.pylock_match(e) for e in entries]
-    if True in verdicts:
-        return PylockResult(str(path), "match", f"{path} names this identity")
-    if None in verdicts:
-        environment = json.dumps(identity.environment)
-        message = f"{path} names this repository and workflow but no environment; "
-        return PylockResult(
-            str(path), "match", f"{message}add environment = {environment} to pin it"
-        )
-    if not entries:
-        message = f"{path} has no attestation-identities for {package}; "
-        message += "add the entry below (lockers do not write it yet)"
-        return PylockResult(str(path), "missing", message)
-    named = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in entries)
-    message = f"RED FLAG: {path} expects {package} from another publisher ({named})"
-    return PylockResult(str(path), "mismatch", message)
-
-
 def run(args: argparse.Namespace) -> Report:
     identity = identity_from(args)
     package = canonicalize_name(args.package)
@@ -1131,7 +1155,7 @@ def run(args: argparse.Namespace) -> Report:
         built = None if args.built is None else built_digests(args.built)
         report.files = check_release(package, version, checker, index, built)
     if args.pylock is not None:
-        report.pylock = check_pylock(args.pylock, package, identity)
+        report.pylock = identity.check_pylock(args.pylock, package)
     return report
 
 
@@ -1545,86 +1569,16 @@ def plural(count: int, noun: str) -> str:
 
 
 def printable(text: str) -> str:
-    """text on one line, with every control or invisible character escaped.
-
-    A file name comes from the index or the file system: one holding a
-    newline could start a line with `::`, which GitHub Actions would run as
-    a workflow command. JSON output escapes them by itself (ensure_ascii).
-    """
+    """text on one line, every control or invisible character escaped: a name
+    from the index or the file system holding a newline could start a line
+    with `::`, which GitHub Actions would run as a workflow command. JSON
+    output escapes them by itself (ensure_ascii)."""
     if text.isprintable():
         return text
     return "".join(
         c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
         for c in text
     )
-
-
-def render_text(report: Report) -> str:
-    identity, source = report.identity, report.source
-    rebuild = report.mode == "rebuild"
-    where = f"{report.package} {report.version}" if report.version else report.package
-    trust_root = "cached trust root" if report.offline else "trust root refreshed"
-    against = f"{identity.repository}, workflow {identity.workflow}"
-    sigstore = f"(Sigstore {report.sigstore}, {trust_root})"
-    if rebuild:
-        header = f"Rebuilding {where} from {report.origin}: attestations checked "
-        header += f"against {against} {sigstore}"
-    else:
-        also = [("commit", source.commit), ("repository id", source.repository_id)]
-        ref = source.ref(report.version or "{version}")
-        ref += "".join(f", {what} {value}" for what, value in also if value is not None)
-        header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
-    lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in report.files]
-    environment = f"Environment {identity.environment or '(none)'}: "
-    if report.mode == "release":
-        lines.append(
-            f"{environment}checked against the publisher the index recorded for "
-            "each file."
-        )
-    elif report.mode == "dist":
-        lines.append(
-            f"{environment}NOT checked: a Sigstore certificate does not record the "
-            "GitHub environment; `release` checks it against the index's provenance."
-        )
-    labels = SUMMARY["rebuild" if rebuild else "verify"]
-    counts = Counter[str](r.status for r in report.files)
-    first, *others = labels
-    summary = f"{plural(len(report.files), 'file')}: {counts[first]} {labels[first]}"
-    summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
-    lines.append(summary + ".")
-    if unsigned := sum(r.details.get("attested") is False for r in report.files):
-        lines.append(
-            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
-            f"{source.commit}: who published them was not checked."
-        )
-    if report.pylock is not None:
-        lines.append(f"pylock: {report.pylock.message}")
-    # Names, directories and library messages are untrusted: no line may hold
-    # a newline that would start a workflow command.
-    lines = [printable(line) for line in lines]
-    if not rebuild:
-        entry = f"under [[packages]] name = {json.dumps(report.package)}:"
-        lines += ["", f"A pylock.toml should hold this entry {entry}"]
-        lines.append(identity.pylock_toml())
-    return "\n".join(lines)
-
-
-def render_json(report: Report) -> str:
-    keys = ("mode", "package", "version", "origin", "sigstore", "offline")
-    data = {key: getattr(report, key) for key in keys}
-    data["identity"] = report.identity.pylock_entry()
-    data |= {"source": asdict(report.source), "commit": report.source.commit}
-    data["environment_checked"] = report.mode == "release"
-    rebuild = dict.fromkeys(REBUILD_DETAILS) if report.mode == "rebuild" else {}
-    data["files"] = [
-        {"file": r.file, "status": r.status, "reason": r.reason}
-        | rebuild
-        | dict(r.details)
-        for r in report.files
-    ]
-    data["pylock"] = asdict(report.pylock) if report.pylock else None
-    data["pylock_entry"] = report.identity.pylock_toml()
-    return json.dumps(data | {"exit_code": report.exit_code}, indent=2)
 
 
 # --- Command line ----------------------------------------------------------------
@@ -1797,7 +1751,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001
         message = f"unexpected {type(error).__name__}: {error}"
     else:
-        print(render_json(report) if args.json else render_text(report))
+        print(report.as_json() if args.json else report.as_text())
         return report.exit_code
     if args.json:
         print(json.dumps({"error": message, "exit_code": 2}, indent=2))
