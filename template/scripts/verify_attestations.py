@@ -1146,8 +1146,7 @@ def run(args: argparse.Namespace) -> Report:
         report.version = str(version)
     if rebuild:
         with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
-            candidates = rebuild_candidates(args, package, checker, version, Path(tmp))
-            report.files = rebuild_all(candidates, args.source, Path(tmp), uv)
+            report.files = rebuild_files(args, package, checker, version, Path(tmp), uv)
     elif version is None:
         report.files = check_dist_dir(args.directory, package, checker)
     else:
@@ -1342,11 +1341,9 @@ UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarE
 
 
 def archive_members(path: Path, name: str) -> list[Member]:
-    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
-    read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
-
-    Raises ValueError if the file is not a readable archive.
-    """
+    """The members of a wheel (zip) or sdist (tar.gz), in archive order, read
+    without extracting anything, within MAX_UNPACKED and MAX_MEMBERS;
+    ValueError if the file is not a readable archive."""
     members = []
     try:
         if name.endswith(".whl"):
@@ -1423,12 +1420,10 @@ def first_difference(
     """(first differing member, whether all members' contents match, what differs)."""
     ours = {m.name: m for m in published}
     theirs = {m.name: m for m in rebuilt}
-    for member in published:
-        if member.name not in theirs:
-            return member.name, False, "only in the published file"
-    for member in rebuilt:
-        if member.name not in ours:
-            return member.name, False, "only in the rebuilt file"
+    only = [(m.name, "published") for m in published if m.name not in theirs]
+    only += [(m.name, "rebuilt") for m in rebuilt if m.name not in ours]
+    if only:
+        return only[0][0], False, f"only in the {only[0][1]} file"
     for member in published:
         if member.sha256 != theirs[member.name].sha256:
             return member.name, False, "its contents differ"
@@ -1437,16 +1432,14 @@ def first_difference(
             return mine.name, True, "same contents, in another order"
     for member in published:
         other = theirs[member.name]
-        changed = [
-            k for k in member.metadata if member.metadata[k] != other.metadata.get(k)
-        ]
+        changed = [k for k, v in member.metadata.items() if v != other.metadata.get(k)]
         if changed:
             return member.name, True, f"same contents, other {', '.join(changed)}"
     return None, True, "same members, contents and metadata; the compression differs"
 
 
 def compare(
-    candidate: Candidate, rebuilt: Path, backend: str, cloned_from: str
+    candidate: Candidate, rebuilt: Path, backend: str, clone: str
 ) -> FileResult:
     name, source, ours = candidate.name, candidate.source, rebuilt / candidate.name
     sha256 = sha256_of(candidate.path)
@@ -1460,9 +1453,7 @@ def compare(
         return FileResult(name, "differs", reason, details)
     rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
     if rebuilt_sha256 == sha256:
-        via = (
-            "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
-        )
+        via = "" if clone == source.repository else f" (cloned from {clone})"
         where = f"{source.repository} @ {source.commit}{via}; {candidate.attested}"
         reason = f"sha256:{sha256}, rebuilt from {where}"
         return FileResult(name, "reproduced", reason, details)
@@ -1475,59 +1466,25 @@ def compare(
     details |= {"member": member, "contents_match": contents_match}
     where = f"first differing member {printable(member)}: {what}" if member else what
     if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
-        where += (
-            "; setuptools dates sdist entries from the checkout's files, so its "
-            "sdists cannot be reproduced byte for byte: every member's contents "
-            "match"
-        )
+        where += "; setuptools dates sdist entries from the checkout's files, so its "
+        where += "sdists cannot be reproduced byte for byte: every member's contents "
+        where += "match"
     digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
     return FileResult(name, "differs", f"{where}; {digests}", details)
 
 
-def rebuild_all(
-    candidates: Sequence[Candidate | FileResult],
-    clone_from: str | None,
-    workdir: Path,
-    uv: str,
-) -> list[FileResult]:
-    """Build each source once and compare the files said to come from it."""
-    results = [c for c in candidates if isinstance(c, FileResult)]
-    todo = [c for c in candidates if isinstance(c, Candidate)]
-    # --source may name a local mirror, relative to where we run; the
-    # certificate's repository is always a URL.
-    if clone_from is not None and Path(clone_from).exists():
-        clone_from = str(Path(clone_from).resolve())
-    # One build per commit and version: a version from the tag is the files'.
-    builds: dict[tuple[SourceCommit, str], list[Candidate]] = {}
-    for c in todo:
-        builds.setdefault((c.source, parsed_version(c.name) or ""), []).append(c)
-    ordered = sorted(builds.items(), key=lambda b: (*astuple(b[0][0]), b[0][1]))
-    for number, ((source, version), mine) in enumerate(ordered):
-        build_dir = workdir / f"build-{number}"
-        build_dir.mkdir()
-        cloned_from = clone_from or source.repository
-        try:
-            rebuilt = build_source(source, version, cloned_from, build_dir, uv)
-        except RebuildFailed as error:
-            details = {"repository": source.repository, "commit": source.commit}
-            results += [FileResult(c.name, "error", str(error), details) for c in mine]
-            continue
-        backend = build_backend(build_dir / "source")
-        results += [compare(c, rebuilt, backend, cloned_from) for c in mine]
-    return sorted(results, key=lambda r: r.file)
-
-
-def rebuild_candidates(
+def rebuild_files(
     args: argparse.Namespace,
     package: NormalizedName,
     checker: AttestationChecker,
     version: Version | None,
     workdir: Path,
-) -> list[Candidate | FileResult]:
-    """The files to rebuild, verified as `dist` (--dist DIR) or `release`
-    (VERSION) verifies them, each from the source its certificates name (the
-    checker already required --commit's); with --commit, a file without any
-    attestation is taken as coming from that commit. Otherwise its verdict."""
+    uv: str,
+) -> list[FileResult]:
+    """Verify the files as `dist` (--dist DIR) or `release` (VERSION) does,
+    build each source their certificates name once (the checker already
+    required --commit's), and compare the files said to come from it; with
+    --commit, a file without any attestation is taken as coming from it."""
     commit = checker.source.commit
     files: list[tuple[FileResult, Path, list[Attestation]]] = []
     if version is None:
@@ -1543,22 +1500,44 @@ def rebuild_candidates(
         for result, path, provenance in got:
             bundles = provenance.attestation_bundles if provenance else []
             files.append((result, path, [a for b in bundles for a in b.attestations]))
-    found: list[Candidate | FileResult] = []
+    results: list[FileResult] = []
+    # One build per commit and version: a version from the tag is the files'.
+    builds: dict[tuple[SourceCommit, str], list[Candidate]] = {}
     for result, path, attestations in files:
         if commit is not None and result.reason.startswith(NO_ATTESTATION):
             source = SourceCommit(f"{GITHUB}{checker.identity.repository}", commit)
-            found.append(Candidate(result.file, path, source, UNSIGNED, signed=False))
-            continue
+            candidate = Candidate(result.file, path, source, UNSIGNED, signed=False)
+        else:
+            try:
+                if result.status != "OK" or not attestations:
+                    raise ValueError(result.reason)
+                source = attested_source(attestations)
+            except ValueError as error:
+                status: Status = "error" if result.status == "ERROR" else "unverified"
+                results.append(FileResult(result.file, status, str(error)))
+                continue
+            candidate = Candidate(result.file, path, source, result.reason)
+        key = (source, parsed_version(result.file) or "")
+        builds.setdefault(key, []).append(candidate)
+    # --source may name a local mirror, relative to where we run; the
+    # certificate's repository is always a URL.
+    mirror = args.source
+    if mirror is not None and Path(mirror).exists():
+        mirror = str(Path(mirror).resolve())
+    ordered = sorted(builds.items(), key=lambda b: (*astuple(b[0][0]), b[0][1]))
+    for number, ((source, version_text), mine) in enumerate(ordered):
+        build_dir = workdir / f"build-{number}"
+        build_dir.mkdir()
+        clone = mirror or source.repository
         try:
-            if result.status != "OK" or not attestations:
-                raise ValueError(result.reason)
-            source = attested_source(attestations)
-        except ValueError as error:
-            status: Status = "error" if result.status == "ERROR" else "unverified"
-            found.append(FileResult(result.file, status, str(error)))
+            rebuilt = build_source(source, version_text, clone, build_dir, uv)
+        except RebuildFailed as error:
+            details = {"repository": source.repository, "commit": source.commit}
+            results += [FileResult(c.name, "error", str(error), details) for c in mine]
             continue
-        found.append(Candidate(result.file, path, source, result.reason))
-    return found
+        backend = build_backend(build_dir / "source")
+        results += [compare(c, rebuilt, backend, clone) for c in mine]
+    return sorted(results, key=lambda r: r.file)
 
 
 # --- Output ----------------------------------------------------------------------
