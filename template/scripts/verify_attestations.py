@@ -194,10 +194,6 @@ class IndexUnavailable(Exception):
     """The index or the network did not answer usefully (exit status 2)."""
 
 
-class DocumentTooLarge(ValueError):
-    """A document over MAX_DOCUMENT bytes, left unread."""
-
-
 @dataclass(frozen=True)
 class Identity:
     """A GitHub trusted publisher, as PEP 740 and PEP 751 name it."""
@@ -440,14 +436,10 @@ class Report:
 # A name is parsed where it is listed, checked and verified: once is enough.
 @functools.lru_cache(maxsize=1024)
 def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ...]]:
-    """(project, version, what the name says the file is) of a wheel or sdist.
-
-    The last is the same however the name is spelled: the binary
-    distribution format and sdist specs normalize the project and the
-    version, so `PyPI_Attestations-0.0.019.tar.gz` names the same sdist as
-    `pypi_attestations-0.0.19.tar.gz`. Raises ValueError saying why, for a
-    name that is not a distribution.
-    """
+    """(project, version, what the file is) of a wheel or sdist, or ValueError.
+    The last is the same however the name is spelled: the specs normalize the
+    project and version, so `PyPI_Attestations-0.0.019.tar.gz` names the same
+    sdist as `pypi_attestations-0.0.19.tar.gz`."""
     try:
         if filename.endswith(".whl"):
             name, version, build, tags = parse_wheel_filename(filename)
@@ -742,7 +734,7 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
     ):
         data += chunk
     if len(data) > MAX_DOCUMENT:
-        raise DocumentTooLarge(
+        raise ValueError(
             f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
         )
     return bytes(data)
@@ -977,12 +969,9 @@ class Index:
     def fetch(
         self, pkg: DistributionPackage, path: Path, unsigned: bool
     ) -> tuple[FileResult, Provenance | None]:
-        """Download one file to path (digest checked) and fetch its provenance;
-        with `unsigned` (rebuild --commit), a file the index lists no
-        provenance for is downloaded alone, its verdict UNSIGNED. The verdict,
-        unless OK. The path is the caller's: a file name from the index never
-        chooses where anything is written.
-        """
+        """Download one file to path (the caller's: a name from the index never
+        chooses where anything is written), digest checked, and its provenance;
+        with `unsigned` (rebuild --commit), a file without is downloaded alone."""
         from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
 
         name = pkg.filename
@@ -1029,13 +1018,9 @@ class Index:
         return FileResult(name, "FAIL", reason), None
 
     def provenance_bytes(self, client: PyPISimple, pkg: DistributionPackage) -> bytes:
-        """The provenance file as it is served, read no further than the limit.
-
-        pypi-simple's get_provenance reads any size and parses with json.loads
-        (a RecursionError on deep nesting); this reads at most MAX_DOCUMENT + 1
-        bytes (decompressed, as they come) and leaves the parsing to
-        load_document.
-        """
+        """The provenance as served, read no further than MAX_DOCUMENT + 1
+        bytes, decompressed: pypi-simple's get_provenance reads any size and
+        parses with json.loads (a RecursionError on deep nesting)."""
         from pypi_simple import NoProvenanceError
 
         url = pkg.provenance_url or ""
@@ -1056,14 +1041,9 @@ class Index:
         directory: Path,
         unsigned: bool = False,
     ) -> tuple[list[DistributionPackage], list[Fetched]]:
-        """What the index lists for the version, and each listed file's
-        verdict, where it was downloaded, and its provenance.
-
-        Names are judged before anything is fetched: not this project's wheel
-        or sdist of the version, or listed twice (however spelled). Downloads
-        run in threads; verification (and the trust root's one refresh) stays
-        in this thread.
-        """
+        """What the index lists for the version, and each file as Fetched.
+        Names are judged before anything is fetched; downloads run in threads,
+        verification (and the trust root's one refresh) in this thread."""
         listed = self.release_files(package, version)
         times = Counter(pkg.filename for pkg in listed)
         twice = spelled_twice(list(times))
@@ -1229,10 +1209,8 @@ class Candidate:
 
 
 def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
-    """The repository and commit every verified attestation names.
-
-    Raises ValueError if a certificate names none, or they disagree.
-    """
+    """The repository and commit every verified attestation names;
+    ValueError if a certificate names none, or they disagree."""
     found: set[SourceCommit] = set()
     for attestation in attestations:
         claims = certificate_claims(attestation)
@@ -1653,11 +1631,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def project_defaults(path: Path) -> dict[str, str]:
-    """The expected identity the project declares in its pyproject.toml.
-
-    Missing keys (or a missing file, for a consumer who passes every flag) are
-    left out; a file that is there but unreadable is a usage error.
-    """
+    """The expected identity the project declares in its pyproject.toml;
+    missing keys (or file: a consumer passes every flag) are left out."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
