@@ -93,15 +93,13 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, astuple, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
     parse_sdist_filename,
@@ -145,9 +143,8 @@ CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI}
     OID_SOURCE_REPOSITORY_IDENTIFIER,
 }
 
-# An attestation is about 10 kB and a provenance object holds a few: anything
-# larger is refused unread, so a hostile index or file cannot make the parser
-# chew on it.
+# An attestation is about 10 kB, a provenance object holds a few: anything
+# larger is refused unread, so a hostile index or file cannot feed the parser.
 MAX_DOCUMENT = 1024 * 1024
 # What a published archive may unpack to before it is refused unread further:
 # the comparison reads every member, and a hostile file is small.
@@ -175,10 +172,9 @@ ENVIRONMENT_CHECKED = {
     "dist": "NOT checked: a Sigstore certificate does not record the GitHub "
     "environment; `release` checks it against the index's provenance.",
 }
-# What a rebuild says of every file in JSON besides its verdict: `member` is
-# the first member of the archive that differs, `contents_match` whether all
-# members' contents match, `attested` False for a file rebuilt from --commit
-# without an attestation.
+# What a rebuild says of every file in JSON: `member` is the first member of
+# the archive that differs, `contents_match` whether all members' contents
+# match, `attested` False for a file rebuilt from --commit without one.
 REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "member")
 REBUILD_DETAILS += ("rebuilt_sha256", "contents_match", "attested")
 T = TypeVar("T")
@@ -186,12 +182,9 @@ T = TypeVar("T")
 Fetched = tuple["FileResult", Path, "Provenance | None"]
 
 
-class UsageError(Exception):
-    """A problem with the command line or its inputs (exit status 2)."""
-
-
-class IndexUnavailable(Exception):
-    """The index or the network did not answer usefully (exit status 2)."""
+class CannotCheck(Exception):
+    """A problem with the command line or its inputs, or an index or network
+    that did not answer usefully: nothing was checked (exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -228,22 +221,15 @@ class Identity:
         if not isinstance(publisher, GitHubPublisher):
             kind = getattr(publisher, "kind", type(publisher).__name__)
             return f"the index says a {kind} trusted publisher uploaded it, not GitHub"
+        says = "the index says {} {} uploaded it, expected {}"
         if not self.same_repository(publisher.repository):
-            return (
-                f"the index says repository {publisher.repository} uploaded it, "
-                f"expected {self.repository}"
-            )
+            return says.format("repository", publisher.repository, self.repository)
         if publisher.workflow != self.workflow:
-            return (
-                f"the index says workflow {publisher.workflow} uploaded it, "
-                f"expected {self.workflow}"
-            )
+            return says.format("workflow", publisher.workflow, self.workflow)
         if not self.same_environment(publisher.environment):
-            found = (
-                f"environment {publisher.environment}"
-                if publisher.environment
-                else "no environment (any job of the workflow could upload)"
-            )
+            found = f"environment {publisher.environment}"
+            if not publisher.environment:
+                found = "no environment (any job of the workflow could upload)"
             wanted = self.environment or "none"
             return f"the index's trusted publisher names {found}, expected {wanted}"
         return None
@@ -254,14 +240,14 @@ class Identity:
         try:
             lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
         except OSError as error:
-            raise UsageError(f"cannot read {path}: {error.strerror}") from None
+            raise CannotCheck(f"cannot read {path}: {error.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise UsageError(f"{path} is not TOML: {error}") from None
+            raise CannotCheck(f"{path} is not TOML: {error}") from None
         except PylockValidationError as error:
-            raise UsageError(f"{path} is not a valid pylock file: {error}") from None
+            raise CannotCheck(f"{path} is not a valid pylock file: {error}") from None
         packages = [p for p in lock.packages if p.name == package]
         if not packages:
-            raise UsageError(f"{path} locks no package named {package}")
+            raise CannotCheck(f"{path} locks no package named {package}")
         entries = [e for p in packages for e in (p.attestation_identities or [])]
         verdicts = [self.pylock_match(e) for e in entries]
         if True in verdicts:
@@ -310,12 +296,9 @@ class Source:
         """Why a verified certificate does not record this source, if not; the
         version as build tools write it in file names (normalized: the publish
         workflow's checks require the tag to match them)."""
-        ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
-        if ref != self.ref(version):
-            expected = self.ref(version)
-            return (
-                f"signed at ref {ref or '(none)'}, expected the release tag {expected}"
-            )
+        ref, tag = claims.get(OID_SOURCE_REPOSITORY_REF, ""), self.ref(version)
+        if ref != tag:
+            return f"signed at ref {ref or '(none)'}, expected the release tag {tag}"
         commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
         if self.commit is not None and commit.casefold() != self.commit.casefold():
             return f"signed at commit {commit or '(none)'}, expected {self.commit}"
@@ -361,9 +344,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status in FAILED for f in self.files) or (
-            self.pylock is not None and self.pylock.status == "mismatch"
-        ):
+        mismatch = self.pylock is not None and self.pylock.status == "mismatch"
+        if mismatch or any(f.status in FAILED for f in self.files):
             return 1
         return 2 if any(f.status in ERRORS for f in self.files) else 0
 
@@ -380,15 +362,12 @@ class Report:
         else:
             also = [("commit", source.commit), ("repository id", source.repository_id)]
             ref = source.ref(self.version or "{version}")
-            ref += "".join(
-                f", {what} {value}" for what, value in also if value is not None
-            )
+            ref += "".join(f", {w} {v}" for w, v in also if v is not None)
             header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
         lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in self.files]
-        if environment := ENVIRONMENT_CHECKED.get(self.mode):
-            lines.append(
-                f"Environment {identity.environment or '(none)'}: {environment}"
-            )
+        if checked := ENVIRONMENT_CHECKED.get(self.mode):
+            environment = identity.environment or "(none)"
+            lines.append(f"Environment {environment}: {checked}")
         labels = SUMMARY["rebuild" if rebuild else "verify"]
         counts = Counter[str](r.status for r in self.files)
         first, *others = labels
@@ -447,7 +426,7 @@ def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ..
         if filename.endswith(".tar.gz"):
             name, version = parse_sdist_filename(filename)
             return name, version, (name, version)
-    except (InvalidWheelFilename, InvalidSdistFilename) as error:
+    except ValueError as error:  # InvalidWheelFilename, InvalidSdistFilename
         raise ValueError(f"not a valid distribution file name: {error}") from None
     if filename.endswith(".zip"):
         raise ValueError("a .zip sdist: the index accepts only .tar.gz (PEP 625)")
@@ -460,7 +439,7 @@ def parsed_version(filename: str) -> str | None:
         if filename.endswith(".whl"):
             return str(parse_wheel_filename(filename)[1])
         return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename):
+    except ValueError:
         return None
 
 
@@ -514,7 +493,7 @@ class AttestationChecker:
             verifier = Verifier.staging if self.staging else Verifier.production
             verifier(offline=self.offline)
         except (SigstoreError, OSError) as error:
-            raise IndexUnavailable(
+            raise CannotCheck(
                 f"could not load Sigstore's {self.instance} trust root ({error}); "
                 "--offline uses the cached or bundled one"
             ) from None
@@ -777,7 +756,7 @@ def check_dist_dir(
     directory: Path, package: NormalizedName, checker: AttestationChecker
 ) -> list[FileResult]:
     if not directory.is_dir():
-        raise UsageError(f"{directory} is not a directory")
+        raise CannotCheck(f"{directory} is not a directory")
     # Hidden files are not uploaded (the workflow globs dist/*) and build tools
     # leave some there, such as uv's dist/.gitignore. Every other entry is
     # checked, whatever it is: a directory or link fails, it is never skipped.
@@ -794,7 +773,7 @@ def check_dist_dir(
             reason = f"attestation for {subject}, which is not here"
             results.append(FileResult(path.name, "FAIL", reason))
     if not results:
-        raise UsageError(f"{directory} holds no distributions to verify")
+        raise CannotCheck(f"{directory} holds no distributions to verify")
     return results
 
 
@@ -802,8 +781,7 @@ def check_dist_dir(
 # pypi_simple is imported where it is used: it adds about 0.3 s of start-up
 # that `dist`, run in the publish job, does not need.
 
-# Waits between attempts at one request, in seconds; its length is the number
-# of retries.
+# Waits between attempts at one request, in seconds: one per retry.
 RETRY_DELAYS = (1.0, 3.0)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -814,18 +792,18 @@ class InsecureRedirect(requests.RequestException):
 
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
     """Run a request, retrying network failures and 5xx/429 answers; raises
-    IndexUnavailable once the retries are spent, or at once for an answer that
+    CannotCheck once the retries are spent, or at once for an answer that
     retrying cannot change (another 4xx)."""
     for attempt in range(len(retries) + 1):
         try:
             return action()
         except InsecureRedirect as error:
-            raise IndexUnavailable(f"{what} was {error}") from None
+            raise CannotCheck(f"{what} was {error}") from None
         except requests.HTTPError as error:
             status = error.response.status_code if error.response is not None else 0
             problem = f"HTTP {status} for {what}"
             if status != 429 and status < 500:
-                raise IndexUnavailable(problem) from None
+                raise CannotCheck(problem) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             kind = "timed out" if isinstance(error, requests.Timeout) else "failed"
             problem = f"network error: {what} {kind}"
@@ -833,7 +811,7 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
             problem = f"network error for {what}: {type(error).__name__}"
         if attempt < len(retries):
             time.sleep(retries[attempt])
-    raise IndexUnavailable(f"{problem} ({plural(len(retries) + 1, 'attempt')})")
+    raise CannotCheck(f"{problem} ({plural(len(retries) + 1, 'attempt')})")
 
 
 class HttpsOnlySession(requests.Session):
@@ -909,7 +887,7 @@ class Index:
 
             args.index_url = PYPI_SIMPLE_ENDPOINT
         if problem := url_problem(args.index_url, args.insecure_local_index):
-            raise UsageError(f"--index-url {args.index_url}: {problem}")
+            raise CannotCheck(f"--index-url {args.index_url}: {problem}")
         retries, local = RETRY_DELAYS[: args.retries], args.insecure_local_index
         return cls(args.index_url, args.timeout, retries, args.jobs, local)
 
@@ -933,7 +911,7 @@ class Index:
                     self.retries,
                 )
             except NoSuchProjectError:
-                raise IndexUnavailable(
+                raise CannotCheck(
                     f"the index at {self.url} lists no project {package} (yet)"
                 ) from None
             # UnsupportedContentTypeError, a JSON or pydantic error: all
@@ -942,9 +920,7 @@ class Index:
                 why = f"not a PEP 691 JSON page: {error}"
                 if isinstance(error, RecursionError):
                     why = "nested too deeply to be a PEP 691 JSON page"
-                raise IndexUnavailable(
-                    f"the index's page for {package} is {why}"
-                ) from None
+                raise CannotCheck(f"the index's page for {package} is {why}") from None
 
         def this_version(candidate: str | None) -> bool:
             try:
@@ -962,9 +938,7 @@ class Index:
             or this_version(parsed_version(p.filename))
         ]:
             return files
-        raise IndexUnavailable(
-            f"the index lists no files for {package} {version} (yet)"
-        )
+        raise CannotCheck(f"the index lists no files for {package} {version} (yet)")
 
     def fetch(
         self, pkg: DistributionPackage, path: Path, unsigned: bool
@@ -1003,7 +977,7 @@ class Index:
             provenance = load_document(
                 Provenance, raw, "the provenance", "a PEP 740 provenance object"
             )
-        except IndexUnavailable as error:
+        except CannotCheck as error:
             return FileResult(name, "ERROR", str(error)), None
         except DigestMismatchError:
             reason = "the downloaded file does not match the index's sha256"
@@ -1107,7 +1081,7 @@ def run(args: argparse.Namespace) -> Report:
     package = canonicalize_name(args.package)
     rebuild = args.mode == "rebuild"
     if rebuild and (args.version is None) == (args.dist is None):
-        raise UsageError(
+        raise CannotCheck(
             "rebuild takes VERSION (files from the index) or --dist DIR (local "
             "files), one of them"
         )
@@ -1122,7 +1096,7 @@ def run(args: argparse.Namespace) -> Report:
         try:
             version = Version(args.version)
         except InvalidVersion:
-            raise UsageError(f"{args.version!r} is not a version") from None
+            raise CannotCheck(f"{args.version!r} is not a version") from None
         report.version = str(version)
     if rebuild:
         with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
@@ -1141,24 +1115,23 @@ def run(args: argparse.Namespace) -> Report:
 def built_digests(directory: Path) -> dict[str, str]:
     """sha256 of each wheel and sdist in a directory of built files."""
     if not directory.is_dir():
-        raise UsageError(f"--built {directory}: no such directory")
+        raise CannotCheck(f"--built {directory}: no such directory")
     digests = {}
     for path in sorted(directory.iterdir()):
         if path.name.endswith((".whl", ".tar.gz")):
             try:
                 digests[path.name] = sha256_of(path)
             except ValueError as error:
-                raise UsageError(f"--built {printable(str(path))}: {error}") from None
+                raise CannotCheck(f"--built {printable(str(path))}: {error}") from None
     if not digests:
-        raise UsageError(f"--built {directory}: no wheel or sdist in it")
+        raise CannotCheck(f"--built {directory}: no wheel or sdist in it")
     return digests
 
 
 # --- Mode rebuild: build the attested commit again and compare -----------------
 # An attestation proves who published a file, not what it was built from: a
 # compromised build step gets its output signed all the same. Rebuilding the
-# commit the certificate names, with the build requirements that commit pins,
-# shows whether the published bytes are the bytes of that source.
+# commit the certificate names shows whether the bytes are that source's.
 
 # What the publish workflow builds with, at the commit it builds.
 BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
@@ -1189,8 +1162,7 @@ class RebuildFailed(Exception):
     """The source could not be fetched or built (exit status 2 for its files)."""
 
 
-@dataclass(frozen=True)
-class SourceCommit:
+class SourceCommit(NamedTuple):
     """The repository and commit a file is said to be built from."""
 
     repository: str
@@ -1231,7 +1203,7 @@ def tool_path(name: str) -> str:
     # uv sets UV to itself for the commands it runs, this script included.
     found = (os.environ.get("UV") if name == "uv" else None) or shutil.which(name)
     if not found:
-        raise UsageError(
+        raise CannotCheck(
             f"rebuild needs {name} on PATH (it clones and builds as the publish "
             "workflow does)"
         )
@@ -1311,9 +1283,8 @@ def build_source(
     return checkout / "dist"
 
 
-# zipfile also raises RuntimeError (encrypted), NotImplementedError (an unknown
-# compression) and zlib.error: a hostile file is unreadable, which the caller
-# reports as differing, never as a crash.
+# zipfile also raises RuntimeError (encrypted), NotImplementedError (unknown
+# compression) and zlib.error: a hostile file differs, it never crashes this.
 UNREADABLE: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, RuntimeError)
 UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
 
@@ -1366,8 +1337,7 @@ def build_backend(checkout: Path) -> str:
     return backend if isinstance(backend, str) else ""
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     name: str
     sha256: str
     metadata: dict[str, object]
@@ -1502,7 +1472,7 @@ def rebuild_files(
     mirror = args.source
     if mirror is not None and Path(mirror).exists():
         mirror = str(Path(mirror).resolve())
-    ordered = sorted(builds.items(), key=lambda b: (*astuple(b[0][0]), b[0][1]))
+    ordered = sorted(builds.items(), key=lambda build: build[0])
     for number, ((source, version_text), mine) in enumerate(ordered):
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
@@ -1516,9 +1486,6 @@ def rebuild_files(
         backend = build_backend(build_dir / "source")
         results += [compare(c, rebuilt, backend, clone) for c in mine]
     return sorted(results, key=lambda r: r.file)
-
-
-# --- Output ----------------------------------------------------------------------
 
 
 def plural(count: int, noun: str) -> str:
@@ -1546,7 +1513,6 @@ WORKFLOW = re.compile(r"[^/@\s]+\.ya?ml")
 TAG = re.compile(r"(?:[A-Za-z0-9._+/-]*)\{version\}(?:[A-Za-z0-9._+/-]*)")
 COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # SHA-1 or SHA-256
 REPOSITORY_ID = re.compile(r"[1-9][0-9]{0,19}")
-# Where a project declares the identity its releases must carry.
 PYPROJECT = "pyproject.toml"
 TOOL_TABLE = "verify-attestations"
 
@@ -1638,11 +1604,11 @@ def project_defaults(path: Path) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
+        raise CannotCheck(f"cannot read {path}: {error}") from None
     table = data.get("tool", {}).get(TOOL_TABLE, {})
     project = data.get("project", {})
     if not isinstance(table, dict) or not isinstance(project, dict):
-        raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
+        raise CannotCheck(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
     keys = ("repository", "workflow", "environment", "tag", "repository-id")
     found = {key: table.get(key) for key in keys} | {"package": project.get("name")}
     # TOML writes a number bare; the id is compared as the certificate's text.
@@ -1650,7 +1616,7 @@ def project_defaults(path: Path) -> dict[str, str]:
         found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
-            raise UsageError(f"{path}: {key} must be a string")
+            raise CannotCheck(f"{path}: {key} must be a string")
     return {key.replace("-", "_"): v for key, v in found.items() if v is not None}
 
 
@@ -1660,14 +1626,14 @@ def identity_from(args: argparse.Namespace) -> Identity:
             setattr(args, key, value)
     needed = ("package", "repository", "workflow", "environment")
     if missing := [f"--{key}" for key in needed if getattr(args, key) is None]:
-        raise UsageError(
+        raise CannotCheck(
             f"no expected {', '.join(missing)}: pass them, or run where "
             f"{args.pyproject} declares them ([project] name, [tool.{TOOL_TABLE}])"
         )
     if not REPOSITORY.fullmatch(args.repository):
-        raise UsageError(f"--repository {args.repository!r} is not OWNER/NAME")
+        raise CannotCheck(f"--repository {args.repository!r} is not OWNER/NAME")
     if not WORKFLOW.fullmatch(args.workflow):
-        raise UsageError(
+        raise CannotCheck(
             f"--workflow {args.workflow!r} is not a workflow file name "
             "(such as publish.yml, without .github/workflows/)"
         )
@@ -1680,14 +1646,14 @@ def source_from(args: argparse.Namespace) -> Source:
     tag = "v{version}" if args.tag is None else args.tag
     commit, repository_id = args.commit, args.repository_id
     if not TAG.fullmatch(tag):
-        raise UsageError(
+        raise CannotCheck(
             f"--tag {tag!r} is not a tag pattern: a tag name holding "
             "{version} once, such as v{version}"
         )
     if commit is not None and not COMMIT.fullmatch(commit):
-        raise UsageError(f"--commit {commit!r} is not a full commit hash")
+        raise CannotCheck(f"--commit {commit!r} is not a full commit hash")
     if repository_id is not None and not REPOSITORY_ID.fullmatch(repository_id):
-        raise UsageError(f"--repository-id {repository_id!r} is not a number")
+        raise CannotCheck(f"--repository-id {repository_id!r} is not a number")
     return Source(tag, commit and commit.lower(), repository_id)
 
 
@@ -1698,7 +1664,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     try:
         report = run(args)
-    except (UsageError, IndexUnavailable) as error:
+    except CannotCheck as error:
         message = str(error)
     # A case not foreseen still gets one line, and exit status 2 ("could not
     # check"): a traceback's status 1 would read as evidence against a file.
