@@ -53,13 +53,8 @@ The expected identity is read from pyproject.toml (`[project] name`, and
 `[tool.verify-attestations]`, written by the template); flags override it,
 and a consumer without the project's files passes them all.
 
-Everything read is untrusted and answered in this script's words, one line
-per file: documents over 1 MiB are refused unread, deep nesting is refused
-by the parser, a name the index lists for the version that is not this
-project's wheel or sdist of it (or names one twice, however spelled) fails,
-a local entry that is not a regular file (links are never followed) fails,
-every URL and redirect must be https (--insecure-local-index admits a local
-plain-http index, for tests), and control characters in names are printed
+Everything read is untrusted (each check below says what it refuses) and
+answered in this script's words, one line per file, control characters
 escaped, so that no name can become a GitHub Actions workflow command.
 
 Exit status: 0 every file verified (or reproduced); 1 a file failed, lacks an
@@ -137,11 +132,9 @@ OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
 OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
-CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI}) | {
-    OID_SOURCE_REPOSITORY_DIGEST,
-    OID_SOURCE_REPOSITORY_REF,
-    OID_SOURCE_REPOSITORY_IDENTIFIER,
-}
+CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI})
+CLAIMS |= {OID_SOURCE_REPOSITORY_DIGEST, OID_SOURCE_REPOSITORY_REF}
+CLAIMS |= {OID_SOURCE_REPOSITORY_IDENTIFIER}
 
 # An attestation is about 10 kB, a provenance object holds a few: anything
 # larger is refused unread, so a hostile index or file cannot feed the parser.
@@ -151,10 +144,8 @@ MAX_DOCUMENT = 1024 * 1024
 MAX_UNPACKED = 1024 * 1024 * 1024
 MAX_MEMBERS = 100_000
 NO_ATTESTATION = "no attestation: "
-PREDICATES: dict[str, str] = {
-    AttestationType.PYPI_PUBLISH_V1: "PyPI publish",
-    AttestationType.SLSA_PROVENANCE_V1: "SLSA provenance",
-}
+PREDICATES: dict[str, str] = {AttestationType.PYPI_PUBLISH_V1: "PyPI publish"}
+PREDICATES[AttestationType.SLSA_PROVENANCE_V1] = "SLSA provenance"
 
 # The first status of each mode is success; a failed one is evidence against
 # the file (exit status 1), an error is "could not check" (2).
@@ -539,9 +530,8 @@ class AttestationChecker:
             except ValueError as error:
                 raise ValueError(f"{attestation_path.name}: {error}") from None
             with opened:
-                attestation = load_attestation(
-                    read_document(opened.read, "attestation")
-                )
+                data = read_document(opened.read, "attestation")
+            attestation = load_attestation(data)
         except ValueError as error:
             return FileResult(name, "FAIL", str(error))
         # A .publish.attestation is what the index accepts as one: PyPI publish.
@@ -624,9 +614,8 @@ def certificate_claims(attestation: Attestation) -> dict[str, str]:
     from cryptography import x509
 
     try:
-        extensions = x509.load_der_x509_certificate(
-            attestation.verification_material.certificate
-        ).extensions
+        der = attestation.verification_material.certificate
+        extensions = x509.load_der_x509_certificate(der).extensions
     except ValueError:
         # Not a certificate: no claims, and the library's verification says
         # what is wrong with it.
@@ -643,11 +632,10 @@ def certificate_claims(attestation: Attestation) -> dict[str, str]:
 
 def der_utf8_string(data: bytes) -> str | None:
     """The text of a DER-encoded UTF8String, or None for anything else."""
-    if len(data) < 2 or data[0] != 0x0C:
+    # 0x0C tags a UTF8String; 0x80 is an indefinite length, which DER forbids.
+    if len(data) < 2 or data[0] != 0x0C or data[1] == 0x80:
         return None
     size, start = data[1], 2
-    if size == 0x80:  # an indefinite length, which DER does not allow
-        return None
     if size > 0x80:  # long form: the next (size & 0x7F) bytes hold the length
         start += size & 0x7F
         size = int.from_bytes(data[2:start])
@@ -1041,39 +1029,38 @@ class Index:
                 results[pkg.filename] = (result, path, provenance)
         return listed, list(results.values())
 
-
-def check_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    index: Index,
-    built: Mapping[str, str] | None = None,
-) -> list[FileResult]:
-    """Every file of the release on the index, and, given the files a run
-    built (name -> sha256), that the index holds exactly those, byte for byte."""
-    with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
-        listed, fetched = index.fetch_release(package, version, checker, Path(tmp))
-    results = [result for result, _, _ in fetched]
-    if built is None:
+    def check_release(
+        self,
+        package: NormalizedName,
+        version: Version,
+        checker: AttestationChecker,
+        built: Mapping[str, str] | None = None,
+    ) -> list[FileResult]:
+        """Every file of the release on the index, and, given the files a run
+        built (name -> sha256), that the index holds exactly those, byte for byte."""
+        with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
+            listed, fetched = self.fetch_release(package, version, checker, Path(tmp))
+        results = [result for result, _, _ in fetched]
+        if built is None:
+            return sorted(results, key=lambda r: r.file)
+        sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
+        for number, result in enumerate(results):
+            if result.status != "OK":
+                continue
+            if result.file not in built:
+                problem = "on the index, but not built by this run"
+            elif built[result.file] != sha256.get(result.file):
+                problem = "on the index with other bytes than this run built"
+            else:
+                reason = f"{result.reason}; the bytes this run built"
+                results[number] = replace(result, reason=reason)
+                continue
+            results[number] = FileResult(result.file, "FAIL", problem)
+        results += [
+            FileResult(name, "FAIL", "built by this run, but not on the index")
+            for name in built.keys() - sha256.keys()
+        ]
         return sorted(results, key=lambda r: r.file)
-    sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
-    for number, result in enumerate(results):
-        if result.status != "OK":
-            continue
-        if result.file not in built:
-            problem = "on the index, but not built by this run"
-        elif built[result.file] != sha256.get(result.file):
-            problem = "on the index with other bytes than this run built"
-        else:
-            reason = f"{result.reason}; the bytes this run built"
-            results[number] = replace(result, reason=reason)
-            continue
-        results[number] = FileResult(result.file, "FAIL", problem)
-    results += [
-        FileResult(name, "FAIL", "built by this run, but not on the index")
-        for name in built.keys() - sha256.keys()
-    ]
-    return sorted(results, key=lambda r: r.file)
 
 
 def run(args: argparse.Namespace) -> Report:
@@ -1106,7 +1093,7 @@ def run(args: argparse.Namespace) -> Report:
     else:
         index = Index.from_args(args)
         built = None if args.built is None else built_digests(args.built)
-        report.files = check_release(package, version, checker, index, built)
+        report.files = index.check_release(package, version, checker, built)
     if args.pylock is not None:
         report.pylock = identity.check_pylock(args.pylock, package)
     return report
@@ -1140,11 +1127,8 @@ BUILD_UMASK = 0o022
 # The publish workflow's build, after `uv` (only the backend pinned by hash
 # builds, not uv's built-in copy, and only from wheels).
 BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --no-build"
-BUILD_COMMAND = (
-    "build",
-    *BUILD_OPTIONS.split(),
-    f"--build-constraints={BUILD_CONSTRAINTS}",
-)
+BUILD_COMMAND = ("build", *BUILD_OPTIONS.split())
+BUILD_COMMAND += (f"--build-constraints={BUILD_CONSTRAINTS}",)
 UNSIGNED = "no attestation: the commit is the one --commit names"
 # What the clone and the build may see of this process's environment: the
 # commit's build code runs, so no token or credential goes along; uv's index,
@@ -1347,8 +1331,7 @@ class Bounded(io.RawIOBase):
     """A stream that fails once more than `limit` bytes were read from it."""
 
     def __init__(self, stream: gzip.GzipFile, limit: int) -> None:
-        self.stream = stream
-        self.left = limit
+        self.stream, self.left = stream, limit
 
     def readable(self) -> bool:
         return True
@@ -1550,10 +1533,8 @@ def parser() -> argparse.ArgumentParser:
         ("--repository-id", "ID", "GitHub's numeric id of the repository"),
     ):
         expected.add_argument(name, metavar=metavar, help=text)
-    defaults = "where the defaults are read (default: %(default)s)"
-    expected.add_argument(
-        "--pyproject", type=Path, default=Path(PYPROJECT), help=defaults
-    )
+    text = "where the defaults are read (default: %(default)s)"
+    expected.add_argument("--pyproject", type=Path, default=Path(PYPROJECT), help=text)
     options = common.add_argument_group("options")
     pylock = "also check that this pylock.toml names the same identity"
     options.add_argument("--pylock", type=Path, metavar="FILE", help=pylock)
@@ -1570,12 +1551,9 @@ def parser() -> argparse.ArgumentParser:
     index.add_argument("--insecure-local-index", action="store_true", help=local)
     timeout = "of each request, in seconds (default: %(default)s)"
     index.add_argument("--timeout", type=positive, default=30.0, help=timeout)
-    retries = "of a request that failed on the network (default: %(default)s)"
-    most = len(RETRY_DELAYS)
-    choices = range(most + 1)
-    index.add_argument(
-        "--retries", type=int, default=most, choices=choices, help=retries
-    )
+    most, choices = len(RETRY_DELAYS), range(len(RETRY_DELAYS) + 1)
+    text = "of a request that failed on the network (default: %(default)s)"
+    index.add_argument("--retries", type=int, default=most, choices=choices, help=text)
     jobs = "files fetched at once (default: %(default)s)"
     index.add_argument("--jobs", type=count, default=8, metavar="N", help=jobs)
     top = argparse.ArgumentParser(
