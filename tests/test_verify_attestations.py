@@ -137,7 +137,7 @@ def test_identity_comes_from_pyproject(
     args = verify.parser().parse_args(
         ["dist", "--pyproject", str(project / "pyproject.toml")]
     )
-    assert verify.identity_from(args) == verify.Identity(
+    assert verify.expected_from(args)[0] == verify.Identity(
         "Acme-Corp/widget.tools", "publish.yml", "Release Env"
     )
     assert args.package == "acme-widget-tools"
@@ -145,7 +145,7 @@ def test_identity_comes_from_pyproject(
     args = verify.parser().parse_args(
         ["dist", "--pyproject", str(project / "pyproject.toml"), "--environment", ""]
     )
-    assert verify.identity_from(args).environment == ""
+    assert verify.expected_from(args)[0].environment == ""
 
 
 def test_without_pyproject_every_flag_is_asked_for_in_one_line(
@@ -1538,8 +1538,7 @@ def test_every_argument_bound_at_its_edge_and_one_past(
         argv += ["--pyproject", str(script.parent.parent / "pyproject.toml")]
         try:
             args = verify.parser().parse_args(argv)
-            verify.identity_from(args)
-            verify.source_from(args)
+            verify.expected_from(args)
         except (SystemExit, verify.CannotCheck):
             return False
         return True

@@ -505,7 +505,7 @@ class AttestationChecker:
                 self._publisher_for(claims), dist, staging=self.staging, offline=True
             )
         except Exception as error:  # noqa: BLE001
-            return False, self._explain(attestation, dist, error)
+            return False, self._explain(attestation, dist, str(error))
         if wanted is not None and signed_type != wanted:
             return False, f"a {short_type(signed_type)}, not a {short_type(wanted)}"
         version = parse_name(dist.name)[1]  # the library checked the name
@@ -570,10 +570,8 @@ class AttestationChecker:
             claimed = self.identity.repository
         return publisher(claimed, self.identity.workflow)
 
-    def _explain(
-        self, attestation: Attestation, dist: Distribution, error: Exception
-    ) -> str:
-        message = str(error).removeprefix("Verification failed: ")
+    def _explain(self, attestation: Attestation, dist: Distribution, error: str) -> str:
+        message = error.removeprefix("Verification failed: ")
         # Any signer: tells a signature that does not verify at all from one
         # made by someone else.
         try:
@@ -598,11 +596,8 @@ class AttestationChecker:
         if not self.identity.same_repository(repository):
             expected = self.identity.repository
             return f"signed by repository {repository}, expected {expected}"
-        if workflow != self.identity.workflow:
-            return (
-                f"signed by workflow {workflow or '?'} @ {ref}, "
-                f"expected {self.identity.workflow}"
-            )
+        if workflow != (wanted := self.identity.workflow):
+            return f"signed by workflow {workflow or '?'} @ {ref}, expected {wanted}"
         return f"signer rejected: {message}"
 
 
@@ -934,7 +929,7 @@ class Index:
         """Download one file to path (the caller's: a name from the index never
         chooses where anything is written), digest checked, and its provenance;
         with `unsigned` (rebuild --commit), a file without is downloaded alone."""
-        from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
+        from pypi_simple import DigestMismatchError, NoDigestsError
 
         name = pkg.filename
         urls = [u for u in (pkg.url, pkg.provenance_url) if u is not None]
@@ -971,9 +966,7 @@ class Index:
             reason = "the downloaded file does not match the index's sha256"
         except NoDigestsError:
             reason = "the index gives no usable digest for this file"
-        except NoProvenanceError:
-            reason = "no provenance: the index has none for this file"
-        except ValueError as error:  # a document too large, or not one
+        except ValueError as error:  # no provenance, too large, or not one
             reason = str(error)
         else:
             return FileResult(name, "OK", ""), provenance
@@ -983,12 +976,10 @@ class Index:
         """The provenance as served, read no further than MAX_DOCUMENT + 1
         bytes, decompressed: pypi-simple's get_provenance reads any size and
         parses with json.loads (a RecursionError on deep nesting)."""
-        from pypi_simple import NoProvenanceError
-
         url = pkg.provenance_url or ""
         with client.s.get(url, timeout=self.timeout, stream=True) as response:
             if response.status_code == 404:
-                raise NoProvenanceError(pkg.filename, url)
+                raise ValueError("no provenance: the index has none for this file")
             response.raise_for_status()
             return read_document(
                 lambda size: response.raw.read(size, decode_content=True),
@@ -1013,9 +1004,10 @@ class Index:
         wanted = []
         for number, pkg in enumerate(listed):
             name = pkg.filename
-            if problem := twice.get(name) or listed_problem(
+            problem = twice.get(name) or listed_problem(
                 pkg, package, version, times[name]
-            ):
+            )
+            if problem:
                 failed = FileResult(name, "FAIL", problem)
                 results.setdefault(name, (failed, directory, None))
             else:
@@ -1064,7 +1056,7 @@ class Index:
 
 
 def run(args: argparse.Namespace) -> Report:
-    identity = identity_from(args)
+    identity, source = expected_from(args)
     package = canonicalize_name(args.package)
     rebuild = args.mode == "rebuild"
     if rebuild and (args.version is None) == (args.dist is None):
@@ -1072,7 +1064,6 @@ def run(args: argparse.Namespace) -> Report:
             "rebuild takes VERSION (files from the index) or --dist DIR (local "
             "files), one of them"
         )
-    source = source_from(args)
     uv = tool_path("uv") if rebuild else ""
     checker = AttestationChecker(identity, args.staging, args.offline, source)
     directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
@@ -1598,7 +1589,9 @@ def project_defaults(path: Path) -> dict[str, str]:
     return {key.replace("-", "_"): v for key, v in found.items() if v is not None}
 
 
-def identity_from(args: argparse.Namespace) -> Identity:
+def expected_from(args: argparse.Namespace) -> tuple[Identity, Source]:
+    """The identity and source the certificates must record: the flags, or
+    the project's defaults."""
     for key, value in project_defaults(args.pyproject).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -1615,12 +1608,7 @@ def identity_from(args: argparse.Namespace) -> Identity:
             f"--workflow {args.workflow!r} is not a workflow file name "
             "(such as publish.yml, without .github/workflows/)"
         )
-    return Identity(args.repository, args.workflow, args.environment.strip())
-
-
-def source_from(args: argparse.Namespace) -> Source:
-    """What the certificate must record of the source; after identity_from,
-    which fills in the project's defaults."""
+    identity = Identity(args.repository, args.workflow, args.environment.strip())
     tag = "v{version}" if args.tag is None else args.tag
     commit, repository_id = args.commit, args.repository_id
     if not TAG.fullmatch(tag):
@@ -1632,7 +1620,7 @@ def source_from(args: argparse.Namespace) -> Source:
         raise CannotCheck(f"--commit {commit!r} is not a full commit hash")
     if repository_id is not None and not REPOSITORY_ID.fullmatch(repository_id):
         raise CannotCheck(f"--repository-id {repository_id!r} is not a number")
-    return Source(tag, commit and commit.lower(), repository_id)
+    return identity, Source(tag, commit and commit.lower(), repository_id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
