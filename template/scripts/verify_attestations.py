@@ -117,7 +117,6 @@ if TYPE_CHECKING:
     from pypi_simple import DistributionPackage, PyPISimple
 
 # --- Models --------------------------------------------------------------------
-
 ATTESTATION_SUFFIX = ".publish.attestation"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com/"
@@ -272,9 +271,8 @@ class Identity:
 
 @dataclass(frozen=True)
 class Source:
-    """What the certificate must record about the source that was built: the
-    ref refs/tags/<tag, with the file's version for {version}>; the commit and
-    the repository id only when given."""
+    """What the certificate must record of the source: the tag's ref, with the
+    file's version for {version}; the commit and repository id if given."""
 
     tag: str = "v{version}"
     commit: str | None = None
@@ -284,9 +282,8 @@ class Source:
         return "refs/tags/" + self.tag.replace("{version}", str(version))
 
     def check(self, claims: Mapping[str, str], version: Version) -> str | None:
-        """Why a verified certificate does not record this source, if not; the
-        version as build tools write it in file names (normalized: the publish
-        workflow's checks require the tag to match them)."""
+        """Why a verified certificate does not record this source, if not, for
+        the version as build tools normalize it (the tag must match them)."""
         ref, tag = claims.get(OID_SOURCE_REPOSITORY_REF, ""), self.ref(version)
         if ref != tag:
             return f"signed at ref {ref or '(none)'}, expected the release tag {tag}"
@@ -401,15 +398,12 @@ class Report:
 
 
 # --- Checks: names and attestations --------------------------------------------
-
-
 # A name is parsed where it is listed, checked and verified: once is enough.
 @functools.lru_cache(maxsize=1024)
 def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ...]]:
-    """(project, version, what the file is) of a wheel or sdist, or ValueError.
-    The last is the same however the name is spelled: the specs normalize the
-    project and version, so `PyPI_Attestations-0.0.019.tar.gz` names the same
-    sdist as `pypi_attestations-0.0.19.tar.gz`."""
+    """(project, version, what the file is) of a wheel or sdist, or ValueError;
+    the last is the same however the name is spelled (`PyPI_Attestations-0.0.019`
+    and `pypi_attestations-0.0.19` name the same files: the specs normalize)."""
     try:
         if filename.endswith(".whl"):
             name, version, build, tags = parse_wheel_filename(filename)
@@ -493,9 +487,8 @@ class AttestationChecker:
     def check(
         self, attestation: Attestation, dist: Distribution, wanted: str | None = None
     ) -> tuple[bool, str]:
-        """(True, who signed it) or (False, why it is rejected): another
-        predicate type than `wanted`, if given, or another source than
-        self.source, for the version in the file's name, is rejected too."""
+        """(True, who signed it) or (False, why not): another predicate type
+        than `wanted`, or another source than self.source, is rejected too."""
         self.prepare()
         # Attestations are untrusted input: whatever a malformed one makes the
         # library raise is a rejection of that file, not a crash.
@@ -703,12 +696,9 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
 
 
 # --- Mode dist: local files ----------------------------------------------------
-
-
 def open_regular(path: Path) -> io.BufferedReader:
-    """path, opened for reading, if it is a regular file; else ValueError
-    saying what it is. A link is never followed (what is verified is what the
-    upload's glob takes); a FIFO is opened without blocking, then refused."""
+    """path opened, if a regular file, else ValueError saying what it is: a link
+    is never followed (what is verified is what the upload's glob takes)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
@@ -774,9 +764,8 @@ class InsecureRedirect(requests.RequestException):
 
 
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
-    """Run a request, retrying network failures and 5xx/429 answers; raises
-    CannotCheck once the retries are spent, or at once for an answer that
-    retrying cannot change (another 4xx)."""
+    """Run a request, retrying network failures and 5xx/429 answers; CannotCheck
+    once the retries are spent, or at once for another 4xx."""
     for attempt in range(len(retries) + 1):
         try:
             return action()
@@ -815,9 +804,8 @@ class HttpsOnlySession(requests.Session):
 
 
 def url_problem(url: str, allow_local: bool) -> str | None:
-    """Why an index, file or provenance URL is not one to fetch, if it is not:
-    only https is trusted to bring the index's own words (a plain-http index
-    on this machine is accepted behind --insecure-local-index, for tests)."""
+    """Why a URL is not one to fetch, if it is not: only https is trusted to
+    bring the index's words (--insecure-local-index admits a local http one)."""
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
@@ -926,9 +914,8 @@ class Index:
     def fetch(
         self, pkg: DistributionPackage, path: Path, unsigned: bool
     ) -> tuple[FileResult, Provenance | None]:
-        """Download one file to path (the caller's: a name from the index never
-        chooses where anything is written), digest checked, and its provenance;
-        with `unsigned` (rebuild --commit), a file without is downloaded alone."""
+        """Download one file to path (never one a name from the index chooses),
+        digest checked, and its provenance, which `unsigned` does not need."""
         from pypi_simple import DigestMismatchError, NoDigestsError
 
         name = pkg.filename
@@ -1028,8 +1015,8 @@ class Index:
         checker: AttestationChecker,
         built: Mapping[str, str] | None = None,
     ) -> list[FileResult]:
-        """Every file of the release on the index, and, given the files a run
-        built (name -> sha256), that the index holds exactly those, byte for byte."""
+        """Every file of the release; given those a run built (name -> sha256),
+        the index must hold exactly those, byte for byte."""
         with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
             listed, fetched = self.fetch_release(package, version, checker, Path(tmp))
         results = [result for result, _, _ in fetched]
@@ -1230,10 +1217,8 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
 def build_source(
     source: SourceCommit, version: str, clone_from: str, workdir: Path, uv: str
 ) -> Path:
-    """Check out the commit alone and build it as the publish workflow does:
-    SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
-    commit's build constraints, and the files' version for a version taken
-    from the tag (the commit alone has no tag). Returns the built files' folder."""
+    """Check out the commit alone and build it as the publish workflow does, with
+    the files' version for a version from the tag (the commit has no tag)."""
     git, checkout, env = tool_path("git"), workdir / "source", isolated_env()
     checkout.mkdir()
     fetching = f"fetching commit {source.commit} from {clone_from}"
@@ -1340,15 +1325,13 @@ def first_difference(
     published: list[Member], rebuilt: list[Member]
 ) -> tuple[str | None, bool, str]:
     """(first differing member, whether all members' contents match, what differs)."""
-    ours = {m.name: m for m in published}
-    theirs = {m.name: m for m in rebuilt}
+    ours, theirs = {m.name: m for m in published}, {m.name: m for m in rebuilt}
     only = [(m.name, "published") for m in published if m.name not in theirs]
     only += [(m.name, "rebuilt") for m in rebuilt if m.name not in ours]
     if only:
         return only[0][0], False, f"only in the {only[0][1]} file"
-    for member in published:
-        if member.sha256 != theirs[member.name].sha256:
-            return member.name, False, "its contents differ"
+    if differ := [m.name for m in published if m.sha256 != theirs[m.name].sha256]:
+        return differ[0], False, "its contents differ"
     for mine, other in zip(published, rebuilt, strict=False):
         if mine.name != other.name:
             return mine.name, True, "same contents, in another order"
@@ -1403,10 +1386,9 @@ def rebuild_files(
     workdir: Path,
     uv: str,
 ) -> list[FileResult]:
-    """Verify the files as `dist` (--dist DIR) or `release` (VERSION) does,
-    build each source their certificates name once (the checker already
-    required --commit's), and compare the files said to come from it; with
-    --commit, a file without any attestation is taken as coming from it."""
+    """Verify the files as `dist` or `release` does, build once each source
+    their certificates name (or --commit, for a file without attestations),
+    and compare the files said to come from it."""
     commit = checker.source.commit
     files: list[tuple[FileResult, Path, list[Attestation]]] = []
     if version is None:
@@ -1467,10 +1449,8 @@ def plural(count: int, noun: str) -> str:
 
 
 def printable(text: str) -> str:
-    """text on one line, every control or invisible character escaped: a name
-    from the index or the file system holding a newline could start a line
-    with `::`, which GitHub Actions would run as a workflow command. JSON
-    output escapes them by itself (ensure_ascii)."""
+    """text on one line, control and invisible characters escaped: a name with
+    a newline could start a line with `::`, a GitHub Actions workflow command."""
     if text.isprintable():
         return text
     return "".join(
@@ -1480,7 +1460,6 @@ def printable(text: str) -> str:
 
 
 # --- Command line ----------------------------------------------------------------
-
 REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 WORKFLOW = re.compile(r"[^/@\s]+\.ya?ml")
 # Characters git allows in a tag name (and no braces but the placeholder).
@@ -1492,15 +1471,14 @@ TOOL_TABLE = "verify-attestations"
 
 
 def positive(text: str) -> float:
-    value = float(text)  # argparse reports the ValueError as a usage error
-    if not value > 0:
+    # argparse reports the ValueError of float() or int() as a usage error.
+    if not (value := float(text)) > 0:
         raise argparse.ArgumentTypeError(f"{text} is not a positive number")
     return value
 
 
 def count(text: str) -> int:
-    value = int(text)
-    if value < 1:
+    if (value := int(text)) < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
     return value
 
