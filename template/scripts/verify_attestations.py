@@ -97,6 +97,7 @@ import requests
 from packaging.utils import (
     NormalizedName,
     canonicalize_name,
+    canonicalize_version,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -759,17 +760,13 @@ RETRY_DELAYS = (1.0, 3.0)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
-class InsecureRedirect(requests.RequestException):
-    """A redirect to a URL url_problem refuses; never followed."""
-
-
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
     """Run a request, retrying network failures and 5xx/429 answers; CannotCheck
     once the retries are spent, or at once for another 4xx."""
     for attempt in range(len(retries) + 1):
         try:
             return action()
-        except InsecureRedirect as error:
+        except CannotCheck as error:  # a redirect HttpsOnlySession refused
             raise CannotCheck(f"{what} was {error}") from None
         except requests.HTTPError as error:
             status = error.response.status_code if error.response is not None else 0
@@ -799,7 +796,7 @@ class HttpsOnlySession(requests.Session):
         if target is not None:
             absolute = urljoin(resp.url, target)
             if problem := url_problem(absolute, self.allow_local):
-                raise InsecureRedirect(f"redirected to {absolute}: {problem}")
+                raise CannotCheck(f"redirected to {absolute}: {problem}")
         return target
 
 
@@ -893,20 +890,15 @@ class Index:
                     why = "nested too deeply to be a PEP 691 JSON page"
                 raise CannotCheck(f"the index's page for {package} is {why}") from None
 
-        def this_version(candidate: str | None) -> bool:
-            try:
-                return candidate is not None and Version(candidate) == version
-            except InvalidVersion:
-                return False
-
+        wanted = canonicalize_version(version)
         # A name no version can be read from may be meant for this one: it is
         # listed (and rejected) rather than skipped.
         if files := [
             p
             for p in page.packages
             if p.version is None
-            or this_version(p.version)
-            or this_version(parsed_version(p.filename))
+            or wanted == canonicalize_version(p.version)
+            or wanted == canonicalize_version(parsed_version(p.filename) or "")
         ]:
             return files
         raise CannotCheck(f"the index lists no files for {package} {version} (yet)")
