@@ -121,11 +121,9 @@ if TYPE_CHECKING:
 ATTESTATION_SUFFIX = ".publish.attestation"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com/"
-
-# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md). The
-# library's GitHub policy checks the issuer, the repository and the workflow;
-# the ref, the commit and the repository id are checked here, on the same
-# certificate, once its signature has verified.
+# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md): the
+# library's GitHub policy checks the issuer, repository and workflow; the ref,
+# commit and repository id are checked here, once the signature has verified.
 OID_ISSUER = "1.3.6.1.4.1.57264.1.8"
 OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"
 OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
@@ -135,7 +133,6 @@ OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
 CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI})
 CLAIMS |= {OID_SOURCE_REPOSITORY_DIGEST, OID_SOURCE_REPOSITORY_REF}
 CLAIMS |= {OID_SOURCE_REPOSITORY_IDENTIFIER}
-
 # An attestation is about 10 kB, a provenance object holds a few: anything
 # larger is refused unread, so a hostile index or file cannot feed the parser.
 MAX_DOCUMENT = 1024 * 1024
@@ -146,7 +143,6 @@ MAX_MEMBERS = 100_000
 NO_ATTESTATION = "no attestation: "
 PREDICATES: dict[str, str] = {AttestationType.PYPI_PUBLISH_V1: "PyPI publish"}
 PREDICATES[AttestationType.SLSA_PROVENANCE_V1] = "SLSA provenance"
-
 # The first status of each mode is success; a failed one is evidence against
 # the file (exit status 1), an error is "could not check" (2).
 Status = Literal["OK", "FAIL", "ERROR", "reproduced", "differs", "unverified", "error"]
@@ -174,8 +170,7 @@ Fetched = tuple["FileResult", Path, "Provenance | None"]
 
 
 class CannotCheck(Exception):
-    """A problem with the command line or its inputs, or an index or network
-    that did not answer usefully: nothing was checked (exit status 2)."""
+    """Nothing was checked: a usage, input, index or network error (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -311,8 +306,7 @@ class FileResult:
     details: Mapping[str, object] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class PylockResult:
+class PylockResult(NamedTuple):
     path: str
     status: Literal["match", "missing", "mismatch"]
     message: str
@@ -393,7 +387,7 @@ class Report:
             | dict(r.details)
             for r in self.files
         ]
-        data["pylock"] = asdict(self.pylock) if self.pylock else None
+        data["pylock"] = self.pylock._asdict() if self.pylock else None
         data["pylock_entry"] = self.identity.pylock_toml()
         return json.dumps(data | {"exit_code": self.exit_code}, indent=2)
 
@@ -606,8 +600,7 @@ def certificate_claims(attestation: Attestation) -> dict[str, str]:
         der = attestation.verification_material.certificate
         extensions = x509.load_der_x509_certificate(der).extensions
     except ValueError:
-        # Not a certificate: no claims, and the library's verification says
-        # what is wrong with it.
+        # Not a certificate: the library's verification says what is wrong.
         return {}
     claims = {}
     for extension in extensions:
@@ -637,8 +630,7 @@ def der_utf8_string(data: bytes) -> str | None:
 
 
 def signed_by(claims: Mapping[str, str]) -> tuple[str, str, str]:
-    """(repository, workflow file, ref) of a certificate; the workflow and the
-    ref come from its Build Config URI."""
+    """(repository, workflow file, ref) of a certificate's Build Config URI."""
     repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
     uri = claims.get(OID_BUILD_CONFIG_URI, "")
     prefix = f"{GITHUB}{repository}/.github/workflows/"
@@ -784,8 +776,7 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
 
 
 class HttpsOnlySession(requests.Session):
-    """A session that follows no redirect away from https: the URLs the index
-    lists are checked before any request, and a redirect is checked here."""
+    """A session that follows no redirect that url_problem refuses."""
 
     def __init__(self, allow_local: bool) -> None:
         super().__init__()
@@ -822,10 +813,8 @@ def listed_problem(
         return f"the index lists this file name {times} times"
     # A bare, printable file name: no directory part, nothing hidden.
     if not name.isprintable() or name.startswith(".") or {"/", "\\"} & set(name):
-        return (
-            "not a file name: it holds a path separator, a control character "
-            "or starts with a dot"
-        )
+        what = "a path separator, a control character or starts with a dot"
+        return f"not a file name: it holds {what}"
     try:
         project, _, _ = parse_name(name)
     except ValueError as error:
@@ -839,8 +828,7 @@ def listed_problem(
 
 @dataclass(frozen=True)
 class Index:
-    """The index's simple API: PEP 691 JSON only (the HTML API has no
-    provenance links), https only, each request retried."""
+    """The index: PEP 691 JSON only (the HTML API has no provenance links)."""
 
     url: str
     timeout: float
@@ -1039,10 +1027,8 @@ def run(args: argparse.Namespace) -> Report:
     package = canonicalize_name(args.package)
     rebuild = args.mode == "rebuild"
     if rebuild and (args.version is None) == (args.dist is None):
-        raise CannotCheck(
-            "rebuild takes VERSION (files from the index) or --dist DIR (local "
-            "files), one of them"
-        )
+        one = "VERSION (files from the index) or --dist DIR (local files)"
+        raise CannotCheck(f"rebuild takes {one}, one of them")
     uv = tool_path("uv") if rebuild else ""
     checker = AttestationChecker(identity, args.staging, args.offline, source)
     directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
@@ -1157,16 +1143,13 @@ def tool_path(name: str) -> str:
     # uv sets UV to itself for the commands it runs, this script included.
     found = (os.environ.get("UV") if name == "uv" else None) or shutil.which(name)
     if not found:
-        raise CannotCheck(
-            f"rebuild needs {name} on PATH (it clones and builds as the publish "
-            "workflow does)"
-        )
+        why = "it clones and builds as the publish workflow does"
+        raise CannotCheck(f"rebuild needs {name} on PATH ({why})")
     return found
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
-    """The environment of a clone or a build: only KEPT_ENVIRONMENT and uv's
-    settings, without the user's git configuration."""
+    """A clone's or build's environment: KEPT_ENVIRONMENT, uv's, no git config."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -1417,14 +1400,13 @@ def rebuild_files(
         builds.setdefault(key, []).append(candidate)
     # --source may name a local mirror, relative to where we run; the
     # certificate's repository is always a URL.
-    mirror = args.source
-    if mirror is not None and Path(mirror).exists():
-        mirror = str(Path(mirror).resolve())
+    if args.source is not None and Path(args.source).exists():
+        args.source = str(Path(args.source).resolve())
     ordered = sorted(builds.items(), key=lambda build: build[0])
     for number, ((source, version_text), mine) in enumerate(ordered):
         build_dir = workdir / f"build-{number}"
         build_dir.mkdir()
-        clone = mirror or source.repository
+        clone = args.source or source.repository
         try:
             rebuilt = build_source(source, version_text, clone, build_dir, uv)
         except RebuildFailed as error:
@@ -1536,8 +1518,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def project_defaults(path: Path) -> dict[str, str]:
-    """The expected identity the project declares in its pyproject.toml;
-    missing keys (or file: a consumer passes every flag) are left out."""
+    """The identity pyproject.toml declares; missing keys (or file) left out."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -1560,8 +1541,7 @@ def project_defaults(path: Path) -> dict[str, str]:
 
 
 def expected_from(args: argparse.Namespace) -> tuple[Identity, Source]:
-    """The identity and source the certificates must record: the flags, or
-    the project's defaults."""
+    """The identity and source to check: the flags, or the project's defaults."""
     for key, value in project_defaults(args.pyproject).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
