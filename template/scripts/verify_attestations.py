@@ -499,8 +499,7 @@ class AttestationChecker:
         version = parse_name(dist.name)[1]  # the library checked the name
         if problem := self.source.check(claims, version):
             return False, problem
-        repository, workflow, ref = signed_by(claims)
-        signer = f"{repository}, {workflow} @ {ref}"
+        signer = "{}, {} @ {}".format(*signed_by(claims))
         return True, f"signed by {signer} ({short_type(signed_type)})"
 
     def check_file(self, path: Path, package: NormalizedName) -> FileResult:
@@ -543,9 +542,8 @@ class AttestationChecker:
                 if not ok:
                     return FileResult(name, "FAIL", reason)
                 signers.append(reason)
-        environment = self.identity.environment or "none"
-        signed = "; ".join(signers)
-        return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
+        signers.append(f"index's environment: {self.identity.environment or 'none'}")
+        return FileResult(name, "OK", "; ".join(signers))
 
     def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
         """The expected publisher, spelled as the certificate spells it: the
@@ -689,7 +687,7 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
 
 
 # --- Mode dist: local files ----------------------------------------------------
-def open_regular(path: Path) -> io.BufferedReader:
+def open_regular(path: Path) -> io.FileIO:
     """path opened, if a regular file, else ValueError saying what it is: a link
     is never followed (what is verified is what the upload's glob takes)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -706,11 +704,15 @@ def open_regular(path: Path) -> io.BufferedReader:
         kinds = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}
         kind = kinds.get(stat.S_IFMT(mode), "a socket or device")
         raise ValueError(f"{kind}, not a regular file")
-    return os.fdopen(fd, "rb")
+    return os.fdopen(fd, "rb", buffering=0)
 
 
 def sha256_hex(file: IO[bytes]) -> str:
-    return hashlib.file_digest(cast("io.BufferedIOBase", file), "sha256").hexdigest()
+    # In 64 KiB chunks: hashlib.file_digest allocates 256 KiB for every file.
+    digest = hashlib.sha256()
+    while chunk := file.read(1 << 16):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def sha256_of(path: Path) -> str:
@@ -971,11 +973,9 @@ class Index:
         wanted = []
         for number, pkg in enumerate(listed):
             name = pkg.filename
-            problem = twice.get(name) or listed_problem(
-                pkg, package, version, times[name]
-            )
-            if problem:
-                failed = FileResult(name, "FAIL", problem)
+            why = twice.get(name) or listed_problem(pkg, package, version, times[name])
+            if why:
+                failed = FileResult(name, "FAIL", why)
                 results.setdefault(name, (failed, directory, None))
             else:
                 wanted.append((pkg, directory / str(number)))
