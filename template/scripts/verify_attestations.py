@@ -728,18 +728,19 @@ def check_dist_dir(
     # Hidden files are not uploaded (the workflow globs dist/*) and build tools
     # leave some there, such as uv's dist/.gitignore. Every other entry is
     # checked, whatever it is: a directory or link fails, it is never skipped.
-    entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
-    twice = spelled_twice([p.name for p in entries])
+    listed = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    entries = {path.name: path for path in listed}
+    twice = spelled_twice(list(entries))
     results: list[FileResult] = []
-    for path in entries:
-        subject = path.name.removesuffix(ATTESTATION_SUFFIX)
-        if path.name in twice:
-            results.append(FileResult(path.name, "FAIL", twice[path.name]))
-        elif subject == path.name:
+    for name, path in entries.items():
+        subject = name.removesuffix(ATTESTATION_SUFFIX)
+        if name in twice:
+            results.append(FileResult(name, "FAIL", twice[name]))
+        elif subject == name:
             results.append(checker.check_file(path, package))
-        elif not os.path.lexists(directory / subject):
+        elif subject not in entries and not os.path.lexists(directory / subject):
             reason = f"attestation for {subject}, which is not here"
-            results.append(FileResult(path.name, "FAIL", reason))
+            results.append(FileResult(name, "FAIL", reason))
     if not results:
         raise CannotCheck(f"{directory} holds no distributions to verify")
     return results
@@ -1525,8 +1526,7 @@ def project_defaults(path: Path) -> dict[str, str]:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CannotCheck(f"cannot read {path}: {error}") from None
-    table = data.get("tool", {}).get(TOOL_TABLE, {})
-    project = data.get("project", {})
+    table, project = data.get("tool", {}).get(TOOL_TABLE, {}), data.get("project", {})
     if not isinstance(table, dict) or not isinstance(project, dict):
         raise CannotCheck(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
     keys = ("repository", "workflow", "environment", "tag", "repository-id")
