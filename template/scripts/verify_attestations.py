@@ -1085,7 +1085,7 @@ BUILD_UMASK = 0o022
 # builds, not uv's built-in copy, and only from wheels).
 BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --no-build"
 BUILD_COMMAND = ("build", *BUILD_OPTIONS.split())
-BUILD_COMMAND += (f"--build-constraints={BUILD_CONSTRAINTS}",)
+BUILD_COMMAND += ("--build-constraints", BUILD_CONSTRAINTS)
 UNSIGNED = "no attestation: the commit is the one --commit names"
 # What the clone and the build may see of this process's environment: the
 # commit's build code runs, so no token or credential goes along; uv's index,
