@@ -358,11 +358,9 @@ class Report:
         summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
         lines.append(summary + ".")
         if unsigned := sum(r.details.get("attested") is False for r in self.files):
-            files = f"{plural(unsigned, 'file')} without an attestation"
-            lines.append(
-                f"{files} rebuilt from --commit {source.commit}: who published them "
-                "was not checked."
-            )
+            files = f"{plural(unsigned, 'file')} without an attestation rebuilt from"
+            unchecked = "who published them was not checked."
+            lines.append(f"{files} --commit {source.commit}: {unchecked}")
         if self.pylock is not None:
             lines.append(f"pylock: {self.pylock.message}")
         # Names, directories and library messages are untrusted: no line may hold
