@@ -293,11 +293,12 @@ def test_commit_that_cannot_be_built_as_pinned_is_a_build_error(
 def test_rebuild_builds_as_the_publish_workflow_does(
     verify: ModuleType, renders: Any
 ) -> None:
+    # The build job runs the project's build script, which the rebuild follows.
     project = renders()
     steps = job_run_steps(project / ".github/workflows/publish.yml", "build")
     (build,) = [s for s in steps if "build-dist.sh" in s.script]
-    script = (project / build.script.split()[1]).read_text()
-    command = " ".join(script.replace("\\\n", " ").split())
+    script = project / build.script.split()[1]
+    command = " ".join(script.read_text().replace("\\\n", " ").split())
     assert "uv " + " ".join(verify.BUILD_COMMAND) in command
     assert 'SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"' in command
 

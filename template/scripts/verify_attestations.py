@@ -20,54 +20,41 @@ DIR must have a `<file>.publish.attestation` beside it, signed on Sigstore by
 the expected GitHub repository and workflow for exactly that file. The
 environment cannot be checked here.
 
-`release` checks a published version on the index: every file of the version
-must have provenance (PEP 740), every attestation in it must verify against
-the downloaded file and the expected repository and workflow, and the index's
+`release` checks a published version on the index: every file must have
+provenance (PEP 740), every attestation in it must verify against the
+downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
 and environment. With --built DIR, the index must hold exactly the files a
 release run built, byte for byte.
 
 `rebuild` proves what was published, not only who published it: after a
 file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
-its certificate names is cloned alone into a temporary directory and built as
-the publish workflow builds it (uv build, the backend pinned by hash in the
-commit's build constraints, SOURCE_DATE_EPOCH from the commit); each file is
-reported `reproduced` or `differs`, with the first differing member of the
-archive. With --commit, every attestation must name that commit, and a file
-without an attestation is rebuilt from it, unverified (for files that were
-never signed). It needs git and uv.
+its certificate names is cloned alone and built as the publish workflow
+builds it (uv build, the backend pinned by hash in the commit's build
+constraints, SOURCE_DATE_EPOCH from the commit); each file is `reproduced`
+or `differs`, with the first differing member. With --commit, every
+attestation must name that commit, and a file without one is rebuilt from
+it, unverified (for files never signed). It needs git and uv.
 
-In every mode the certificate must also record the release: its ref must be
-the tag of the file's version (refs/tags/v{version} by default, as both of
-the template's triggers sign at the tag); with --commit, the commit; with
---repository-id, GitHub's numeric id of the repository, which a deleted and
-re-created repository of the same name does not have. Owner and repository
-names are compared case-insensitively, as GitHub compares them.
+In every mode the certificate's ref must be the tag of the file's version
+(refs/tags/v{version} by default: both of the template's triggers sign at the
+tag); with --commit, the commit; with --repository-id, GitHub's numeric id of
+the repository, which a deleted and re-created one of the same name lacks.
+Owner and repository names are compared case-insensitively, as on GitHub.
 
-What each mode can prove about the GitHub environment: a Sigstore certificate
-made from a GitHub Actions token records the repository, the workflow file,
-the ref and the commit, but does not record the GitHub environment (Fulcio
-has no field for it, and pypi-attestations' GitHubPublisher ignores its
-`environment` when verifying). So `dist` cannot check the environment and
-says so; `release` checks it against the publisher the index recorded in the
-provenance, which is the environment the index's trusted publisher required
-at upload time.
+What each mode can prove about the environment: a certificate made from a
+GitHub Actions token records the repository, workflow file, ref and commit,
+but does not record the GitHub environment (Fulcio has no field for it;
+pypi-attestations' GitHubPublisher ignores it). So `dist` cannot check it;
+`release` checks the publisher the index recorded in the provenance, whose
+environment the index's trusted publisher required at upload time.
 
-The expected identity (package, repository, workflow, environment, tag and
-an optional repository-id) is read from the project's pyproject.toml: the
-package from `[project] name`, the rest from `[tool.verify-attestations]`,
-which the template writes from its answers. Flags override each; a consumer
-without the project's files passes them all. This file is the same in every
-project made from the template.
+The expected identity is read from pyproject.toml (`[project] name`, and
+`[tool.verify-attestations]`, written by the template); flags override it,
+and a consumer without the project's files passes them all.
 
-Everything read is untrusted and answered in this script's words, one line
-per file: attestations and provenance over 1 MiB are refused unread, deep
-nesting is refused by the parser, a name the index lists for the version that
-is not this project's wheel or sdist of it (or names one twice, however
-spelled) fails the release, a local entry that is not a regular file (a
-directory, a FIFO, a link, which is never followed) fails, every URL and
-redirect must be https (--insecure-local-index admits a plain-http index on
-this machine, for tests), and control characters in names are printed
+Everything read is untrusted (each check below says what it refuses) and
+answered in this script's words, one line per file, control characters
 escaped, so that no name can become a GitHub Actions workflow command.
 
 Exit status: 0 every file verified (or reproduced); 1 a file failed, lacks an
@@ -103,14 +90,14 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar, cast
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
+    canonicalize_version,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -125,47 +112,37 @@ from pypi_attestations import (
 )
 from sigstore.errors import Error as SigstoreError
 from sigstore.verify import Verifier
+from sigstore.verify.policy import UnsafeNoOp
 
 if TYPE_CHECKING:
-    from cryptography.x509 import Certificate
     from pypi_simple import DistributionPackage, PyPISimple
 
 # --- Models --------------------------------------------------------------------
-
 ATTESTATION_SUFFIX = ".publish.attestation"
 GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB = "https://github.com/"
-
-# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md). The
-# library's GitHub policy checks the issuer, the repository and the workflow;
-# the ref, the commit and the repository id are checked here, on the same
-# certificate, once its signature has verified.
+# Fulcio certificate extensions (sigstore/fulcio docs/oid-info.md): the
+# library's GitHub policy checks the issuer, repository and workflow; the ref,
+# commit and repository id are checked here, once the signature has verified.
 OID_ISSUER = "1.3.6.1.4.1.57264.1.8"
 OID_SOURCE_REPOSITORY_URI = "1.3.6.1.4.1.57264.1.12"
 OID_SOURCE_REPOSITORY_DIGEST = "1.3.6.1.4.1.57264.1.13"
 OID_SOURCE_REPOSITORY_REF = "1.3.6.1.4.1.57264.1.14"
 OID_SOURCE_REPOSITORY_IDENTIFIER = "1.3.6.1.4.1.57264.1.15"
 OID_BUILD_CONFIG_URI = "1.3.6.1.4.1.57264.1.18"
-CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI}) | {
-    OID_SOURCE_REPOSITORY_DIGEST,
-    OID_SOURCE_REPOSITORY_REF,
-    OID_SOURCE_REPOSITORY_IDENTIFIER,
-}
-
-# An attestation is about 10 kB and a provenance object holds a few: anything
-# larger is refused unread, so a hostile index or file cannot make the parser
-# chew on it.
+CLAIMS = frozenset({OID_ISSUER, OID_BUILD_CONFIG_URI, OID_SOURCE_REPOSITORY_URI})
+CLAIMS |= {OID_SOURCE_REPOSITORY_DIGEST, OID_SOURCE_REPOSITORY_REF}
+CLAIMS |= {OID_SOURCE_REPOSITORY_IDENTIFIER}
+# An attestation is about 10 kB, a provenance object holds a few: anything
+# larger is refused unread, so a hostile index or file cannot feed the parser.
 MAX_DOCUMENT = 1024 * 1024
 # What a published archive may unpack to before it is refused unread further:
 # the comparison reads every member, and a hostile file is small.
 MAX_UNPACKED = 1024 * 1024 * 1024
 MAX_MEMBERS = 100_000
 NO_ATTESTATION = "no attestation: "
-PREDICATES: dict[str, str] = {
-    AttestationType.PYPI_PUBLISH_V1: "PyPI publish",
-    AttestationType.SLSA_PROVENANCE_V1: "SLSA provenance",
-}
-
+PREDICATES: dict[str, str] = {AttestationType.PYPI_PUBLISH_V1: "PyPI publish"}
+PREDICATES[AttestationType.SLSA_PROVENANCE_V1] = "SLSA provenance"
 # The first status of each mode is success; a failed one is evidence against
 # the file (exit status 1), an error is "could not check" (2).
 Status = Literal["OK", "FAIL", "ERROR", "reproduced", "differs", "unverified", "error"]
@@ -177,25 +154,23 @@ SUMMARY = {
     "rebuild": {"reproduced": "reproduced", "differs": "differ"}
     | {"unverified": "not verified", "error": "not rebuilt (fetch or build error)"},
 }
-# What a rebuild says of every file in JSON besides its verdict: `member` is
-# the first member of the archive that differs, `contents_match` whether all
-# members' contents match, `attested` False for a file rebuilt from --commit
-# without an attestation.
+ENVIRONMENT_CHECKED = {
+    "release": "checked against the publisher the index recorded for each file.",
+    "dist": "NOT checked: a Sigstore certificate does not record the GitHub "
+    "environment; `release` checks it against the index's provenance.",
+}
+# What a rebuild says of every file in JSON: `member` is the first member of
+# the archive that differs, `contents_match` whether all members' contents
+# match, `attested` False for a file rebuilt from --commit without one.
 REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "member")
 REBUILD_DETAILS += ("rebuilt_sha256", "contents_match", "attested")
 T = TypeVar("T")
+# A file the index lists: its verdict, where it was downloaded, its provenance.
+Fetched = tuple["FileResult", Path, "Provenance | None"]
 
 
-class UsageError(Exception):
-    """A problem with the command line or its inputs (exit status 2)."""
-
-
-class IndexUnavailable(Exception):
-    """The index or the network did not answer usefully (exit status 2)."""
-
-
-class DocumentTooLarge(ValueError):
-    """A document over MAX_DOCUMENT bytes, left unread."""
+class CannotCheck(Exception):
+    """Nothing was checked: a usage, input, index or network error (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -227,12 +202,73 @@ class Identity:
         lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in entry]
         return "\n".join(["[[packages.attestation-identities]]", *lines])
 
+    def publisher_problem(self, publisher: object) -> str | None:
+        """Why the index's recorded publisher is not this one, if it is not."""
+        if not isinstance(publisher, GitHubPublisher):
+            kind = getattr(publisher, "kind", type(publisher).__name__)
+            return f"the index says a {kind} trusted publisher uploaded it, not GitHub"
+        says = "the index says {} {} uploaded it, expected {}"
+        if not self.same_repository(publisher.repository):
+            return says.format("repository", publisher.repository, self.repository)
+        if publisher.workflow != self.workflow:
+            return says.format("workflow", publisher.workflow, self.workflow)
+        if not self.same_environment(publisher.environment):
+            found = f"environment {publisher.environment}"
+            if not publisher.environment:
+                found = "no environment (any job of the workflow could upload)"
+            wanted = self.environment or "none"
+            return f"the index's trusted publisher names {found}, expected {wanted}"
+        return None
+
+    def check_pylock(self, path: Path, package: NormalizedName) -> PylockResult:
+        from packaging.pylock import Pylock, PylockValidationError
+
+        try:
+            lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
+        except OSError as error:
+            raise CannotCheck(f"cannot read {path}: {error.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise CannotCheck(f"{path} is not TOML: {error}") from None
+        except PylockValidationError as error:
+            raise CannotCheck(f"{path} is not a valid pylock file: {error}") from None
+        packages = [p for p in lock.packages if p.name == package]
+        if not packages:
+            raise CannotCheck(f"{path} locks no package named {package}")
+        entries = [e for p in packages for e in (p.attestation_identities or [])]
+        verdicts = [self.pylock_match(e) for e in entries]
+        if True in verdicts:
+            return PylockResult(str(path), "match", f"{path} names this identity")
+        if None in verdicts:
+            message = f"{path} names this repository and workflow but no environment; "
+            message += f"add environment = {json.dumps(self.environment)} to pin it"
+            return PylockResult(str(path), "match", message)
+        if not entries:
+            message = f"{path} has no attestation-identities for {package}; "
+            message += "add the entry below (lockers do not write it yet)"
+            return PylockResult(str(path), "missing", message)
+        named = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in entries)
+        message = f"RED FLAG: {path} expects {package} from another publisher ({named})"
+        return PylockResult(str(path), "mismatch", message)
+
+    def pylock_match(self, entry: Mapping[str, Any]) -> bool | None:
+        """True if a pylock entry names this identity, None if it does but without an
+        environment (a looser pin), False otherwise."""
+        if (
+            entry.get("kind") != "GitHub"
+            or not self.same_repository(str(entry.get("repository", "")))
+            or entry.get("workflow") != self.workflow
+        ):
+            return False
+        environment = entry.get("environment")
+        if environment is None and self.environment:
+            return None
+        return self.same_environment(environment)
+
 
 @dataclass(frozen=True)
 class Source:
-    """What the certificate must record about the source that was built: the
-    ref refs/tags/<tag, with the file's version for {version}>; the commit and
-    the repository id only when given."""
+    """What the certificate must record of the source: the tag's ref, with the
+    file's version for {version}; the commit and repository id if given."""
 
     tag: str = "v{version}"
     commit: str | None = None
@@ -241,30 +277,23 @@ class Source:
     def ref(self, version: Version | str) -> str:
         return "refs/tags/" + self.tag.replace("{version}", str(version))
 
-
-def check_source(
-    claims: Mapping[str, str], source: Source, version: Version
-) -> str | None:
-    """Why a verified certificate does not record this source, if not.
-
-    The version is written as build tools write it in file names
-    (normalized: the publish workflow's checks require the tag to match them).
-    """
-    ref = claims.get(OID_SOURCE_REPOSITORY_REF, "")
-    if ref != source.ref(version):
-        expected = source.ref(version)
-        return f"signed at ref {ref or '(none)'}, expected the release tag {expected}"
-    commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
-    if source.commit is not None and commit.casefold() != source.commit.casefold():
-        return f"signed at commit {commit or '(none)'}, expected {source.commit}"
-    repository_id = claims.get(OID_SOURCE_REPOSITORY_IDENTIFIER, "")
-    if source.repository_id is not None and repository_id != source.repository_id:
-        return (
-            f"signed by repository id {repository_id or '(none)'}, expected "
-            f"{source.repository_id}: the repository was deleted and re-created, "
-            "or is another one of that name"
-        )
-    return None
+    def check(self, claims: Mapping[str, str], version: Version) -> str | None:
+        """Why a verified certificate does not record this source, if not, for
+        the version as build tools normalize it (the tag must match them)."""
+        ref, tag = claims.get(OID_SOURCE_REPOSITORY_REF, ""), self.ref(version)
+        if ref != tag:
+            return f"signed at ref {ref or '(none)'}, expected the release tag {tag}"
+        commit = claims.get(OID_SOURCE_REPOSITORY_DIGEST, "")
+        if self.commit is not None and commit.casefold() != self.commit.casefold():
+            return f"signed at commit {commit or '(none)'}, expected {self.commit}"
+        repository_id = claims.get(OID_SOURCE_REPOSITORY_IDENTIFIER, "")
+        if self.repository_id is not None and repository_id != self.repository_id:
+            return (
+                f"signed by repository id {repository_id or '(none)'}, expected "
+                f"{self.repository_id}: the repository was deleted and re-created, "
+                "or is another one of that name"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -277,8 +306,7 @@ class FileResult:
     details: Mapping[str, object] = field(default_factory=dict, compare=False)
 
 
-@dataclass(frozen=True)
-class PylockResult:
+class PylockResult(NamedTuple):
     path: str
     status: Literal["match", "missing", "mismatch"]
     message: str
@@ -299,27 +327,76 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        if any(f.status in FAILED for f in self.files) or (
-            self.pylock is not None and self.pylock.status == "mismatch"
-        ):
+        mismatch = self.pylock is not None and self.pylock.status == "mismatch"
+        if mismatch or any(f.status in FAILED for f in self.files):
             return 1
         return 2 if any(f.status in ERRORS for f in self.files) else 0
 
+    def as_text(self) -> str:
+        identity, source = self.identity, self.source
+        rebuild = self.mode == "rebuild"
+        where = f"{self.package} {self.version}" if self.version else self.package
+        trust_root = "cached trust root" if self.offline else "trust root refreshed"
+        against = f"{identity.repository}, workflow {identity.workflow}"
+        sigstore = f"(Sigstore {self.sigstore}, {trust_root})"
+        if rebuild:
+            header = f"Rebuilding {where} from {self.origin}: attestations checked "
+            header += f"against {against} {sigstore}"
+        else:
+            also = [("commit", source.commit), ("repository id", source.repository_id)]
+            ref = source.ref(self.version or "{version}")
+            ref += "".join(f", {w} {v}" for w, v in also if v is not None)
+            header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
+        lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in self.files]
+        if checked := ENVIRONMENT_CHECKED.get(self.mode):
+            environment = identity.environment or "(none)"
+            lines.append(f"Environment {environment}: {checked}")
+        labels = SUMMARY["rebuild" if rebuild else "verify"]
+        counts = Counter[str](r.status for r in self.files)
+        first, *others = labels
+        summary = f"{plural(len(self.files), 'file')}: {counts[first]} {labels[first]}"
+        summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
+        lines.append(summary + ".")
+        if unsigned := sum(r.details.get("attested") is False for r in self.files):
+            files = f"{plural(unsigned, 'file')} without an attestation rebuilt from"
+            unchecked = "who published them was not checked."
+            lines.append(f"{files} --commit {source.commit}: {unchecked}")
+        if self.pylock is not None:
+            lines.append(f"pylock: {self.pylock.message}")
+        # Names, directories and library messages are untrusted: no line may hold
+        # a newline that would start a workflow command.
+        lines = [printable(line) for line in lines]
+        if not rebuild:
+            entry = f"under [[packages]] name = {json.dumps(self.package)}:"
+            lines += ["", f"A pylock.toml should hold this entry {entry}"]
+            lines.append(identity.pylock_toml())
+        return "\n".join(lines)
+
+    def as_json(self) -> str:
+        keys = ("mode", "package", "version", "origin", "sigstore", "offline")
+        data = {key: getattr(self, key) for key in keys}
+        data["identity"] = self.identity.pylock_entry()
+        data |= {"source": asdict(self.source), "commit": self.source.commit}
+        data["environment_checked"] = self.mode == "release"
+        rebuild = dict.fromkeys(REBUILD_DETAILS) if self.mode == "rebuild" else {}
+        data["files"] = [
+            {"file": r.file, "status": r.status, "reason": r.reason}
+            | rebuild
+            | dict(r.details)
+            for r in self.files
+        ]
+        data["pylock"] = self.pylock._asdict() if self.pylock else None
+        data["pylock_entry"] = self.identity.pylock_toml()
+        return json.dumps(data | {"exit_code": self.exit_code}, indent=2)
+
 
 # --- Checks: names and attestations --------------------------------------------
-
-
 # A name is parsed where it is listed, checked and verified: once is enough.
 @functools.lru_cache(maxsize=1024)
 def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ...]]:
-    """(project, version, what the name says the file is) of a wheel or sdist.
-
-    The last is the same however the name is spelled: the binary
-    distribution format and sdist specs normalize the project and the
-    version, so `PyPI_Attestations-0.0.019.tar.gz` names the same sdist as
-    `pypi_attestations-0.0.19.tar.gz`. Raises ValueError saying why, for a
-    name that is not a distribution.
-    """
+    """(project, version, what the file is) of a wheel or sdist, or ValueError;
+    the last is the same however the name is spelled (`PyPI_Attestations-0.0.019`
+    and `pypi_attestations-0.0.19` name the same files: the specs normalize)."""
     try:
         if filename.endswith(".whl"):
             name, version, build, tags = parse_wheel_filename(filename)
@@ -327,7 +404,7 @@ def parse_name(filename: str) -> tuple[NormalizedName, Version, tuple[object, ..
         if filename.endswith(".tar.gz"):
             name, version = parse_sdist_filename(filename)
             return name, version, (name, version)
-    except (InvalidWheelFilename, InvalidSdistFilename) as error:
+    except ValueError as error:  # InvalidWheelFilename, InvalidSdistFilename
         raise ValueError(f"not a valid distribution file name: {error}") from None
     if filename.endswith(".zip"):
         raise ValueError("a .zip sdist: the index accepts only .tar.gz (PEP 625)")
@@ -340,7 +417,7 @@ def parsed_version(filename: str) -> str | None:
         if filename.endswith(".whl"):
             return str(parse_wheel_filename(filename)[1])
         return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename):
+    except ValueError:
         return None
 
 
@@ -368,17 +445,6 @@ def publisher(repository: str, workflow: str) -> GitHubPublisher:
     return GitHubPublisher(repository=repository, workflow=workflow)
 
 
-class _AnySigner:
-    """A Sigstore policy that accepts every certificate identity.
-
-    Used only after the real policy has rejected an attestation, to tell a
-    signature that does not verify at all from one made by someone else.
-    """
-
-    def verify(self, cert: Certificate) -> None:
-        return None
-
-
 @dataclass
 class AttestationChecker:
     """Verifies attestations against one identity on one Sigstore instance."""
@@ -394,40 +460,28 @@ class AttestationChecker:
         return "staging" if self.staging else "production"
 
     def prepare(self) -> None:
-        """Bring Sigstore's trust root up to date, once per process.
-
-        Attestation.verify() builds a verifier per call and, online, would ask
-        Sigstore's TUF repository on every call. Refreshing once here updates
-        the local TUF cache; every verification then reads that cache
-        (offline=True). With --offline nothing is fetched: the cache, or the
-        trust root bundled with sigstore, is used as it is. Verification runs
-        in one thread only, so the cache is never written concurrently.
-        """
+        """Bring Sigstore's trust root up to date, once per process: online,
+        Attestation.verify() would ask Sigstore's TUF repository on every call;
+        after one refresh, every verification reads the cache (offline=True),
+        from one thread only, so it is never written concurrently. --offline
+        uses the cache, or the trust root bundled with sigstore, as it is."""
         if self.prepared:
             return
         try:
-            (Verifier.staging if self.staging else Verifier.production)(
-                offline=self.offline
-            )
+            verifier = Verifier.staging if self.staging else Verifier.production
+            verifier(offline=self.offline)
         except (SigstoreError, OSError) as error:
-            raise IndexUnavailable(
+            raise CannotCheck(
                 f"could not load Sigstore's {self.instance} trust root ({error}); "
                 "--offline uses the cached or bundled one"
             ) from None
         self.prepared = True
 
     def check(
-        self,
-        attestation: Attestation,
-        dist: Distribution,
-        predicate_type: str | None = None,
+        self, attestation: Attestation, dist: Distribution, wanted: str | None = None
     ) -> tuple[bool, str]:
-        """(True, who signed it) or (False, why it is rejected).
-
-        With predicate_type, an attestation of another type is rejected too.
-        The certificate must also record the source self.source expects, for
-        the version in the file's name.
-        """
+        """(True, who signed it) or (False, why not): another predicate type
+        than `wanted`, or another source than self.source, is rejected too."""
         self.prepare()
         # Attestations are untrusted input: whatever a malformed one makes the
         # library raise is a rejection of that file, not a crash.
@@ -437,39 +491,75 @@ class AttestationChecker:
                 self._publisher_for(claims), dist, staging=self.staging, offline=True
             )
         except Exception as error:  # noqa: BLE001
-            return False, self._explain(attestation, dist, error)
-        if predicate_type is not None and signed_type != predicate_type:
-            wanted = short_type(predicate_type)
-            return False, f"a {short_type(signed_type)}, not a {wanted}"
+            return False, self._explain(attestation, dist, str(error))
+        if wanted is not None and signed_type != wanted:
+            return False, f"a {short_type(signed_type)}, not a {short_type(wanted)}"
         version = parse_name(dist.name)[1]  # the library checked the name
-        if problem := check_source(claims, self.source, version):
+        if problem := self.source.check(claims, version):
             return False, problem
-        repository, workflow, ref = signed_by(claims)
-        signer = f"{repository}, {workflow} @ {ref}"
+        signer = "{}, {} @ {}".format(*signed_by(claims))
         return True, f"signed by {signer} ({short_type(signed_type)})"
 
-    def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
-        """The expected publisher, spelled as the certificate spells it.
+    def check_file(self, path: Path, package: NormalizedName) -> FileResult:
+        name = path.name
+        attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
+        try:
+            digest = sha256_of(path)
+            project = parse_name(name)[0]
+            if project != package:
+                raise ValueError(f"belongs to project {project}, not {package}")
+            if not os.path.lexists(attestation_path):
+                raise ValueError(f"{NO_ATTESTATION}{attestation_path.name} is missing")
+            try:
+                opened = open_regular(attestation_path)
+            except ValueError as error:
+                raise ValueError(f"{attestation_path.name}: {error}") from None
+            with opened:
+                data = read_document(opened.read, "attestation")
+            attestation = load_attestation(data)
+        except ValueError as error:
+            return FileResult(name, "FAIL", str(error))
+        # A .publish.attestation is what the index accepts as one: PyPI publish.
+        dist = Distribution(name=name, digest=digest)
+        ok, reason = self.check(attestation, dist, AttestationType.PYPI_PUBLISH_V1)
+        return FileResult(name, "OK" if ok else "FAIL", reason)
 
-        GitHub owner and repository names are case-insensitive, but the
-        library compares the certificate's repository exactly: a certificate
-        whose repository differs only in case is verified against its own
-        spelling, so the signature check still binds every other letter. The
-        environment is not passed: the library's GitHub policy only checks the
-        repository and the workflow, and a certificate could not prove the
-        environment anyway (see the module docstring).
-        """
+    def check_provenance(
+        self, name: str, sha256: str, provenance: Provenance
+    ) -> FileResult:
+        dist = Distribution(name=name, digest=sha256)  # download_package checked it
+        bundles = provenance.attestation_bundles
+        if not any(bundle.attestations for bundle in bundles):
+            return FileResult(name, "FAIL", "the provenance holds no attestations")
+        signers: list[str] = []
+        for bundle in bundles:
+            if reason := self.identity.publisher_problem(bundle.publisher):
+                return FileResult(name, "FAIL", reason)
+            for attestation in bundle.attestations:
+                ok, reason = self.check(attestation, dist)
+                if not ok:
+                    return FileResult(name, "FAIL", reason)
+                signers.append(reason)
+        signers.append(f"index's environment: {self.identity.environment or 'none'}")
+        return FileResult(name, "OK", "; ".join(signers))
+
+    def _publisher_for(self, claims: Mapping[str, str]) -> GitHubPublisher:
+        """The expected publisher, spelled as the certificate spells it: the
+        library compares repository names exactly, but GitHub does not, so a
+        certificate whose repository differs only in case is verified against
+        its own spelling (the signature still binds every other letter). No
+        environment: the library ignores it, and a certificate cannot prove it."""
         claimed = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
         if not self.identity.same_repository(claimed):
             claimed = self.identity.repository
         return publisher(claimed, self.identity.workflow)
 
-    def _explain(
-        self, attestation: Attestation, dist: Distribution, error: Exception
-    ) -> str:
-        message = str(error).removeprefix("Verification failed: ")
+    def _explain(self, attestation: Attestation, dist: Distribution, error: str) -> str:
+        message = error.removeprefix("Verification failed: ")
+        # Any signer: tells a signature that does not verify at all from one
+        # made by someone else.
         try:
-            attestation.verify(_AnySigner(), dist, staging=self.staging, offline=True)
+            attestation.verify(UnsafeNoOp(), dist, staging=self.staging, offline=True)
         except Exception as any_signer_error:  # noqa: BLE001 - untrusted input, as above
             # Not even a valid signature for this file, whoever made it.
             message = str(any_signer_error).removeprefix("Verification failed: ")
@@ -490,36 +580,27 @@ class AttestationChecker:
         if not self.identity.same_repository(repository):
             expected = self.identity.repository
             return f"signed by repository {repository}, expected {expected}"
-        if workflow != self.identity.workflow:
-            return (
-                f"signed by workflow {workflow or '?'} @ {ref}, "
-                f"expected {self.identity.workflow}"
-            )
+        if workflow != (wanted := self.identity.workflow):
+            return f"signed by workflow {workflow or '?'} @ {ref}, expected {wanted}"
         return f"signer rejected: {message}"
 
 
 def certificate_claims(attestation: Attestation) -> dict[str, str]:
-    """The Fulcio claims this script reads, from the attestation's certificate.
-
-    The library's Attestation.certificate_claims decodes every extension
-    with pyasn1, about a tenth of the time of a whole verification; these
-    claims are DER UTF8Strings, decoded here directly.
-    """
+    """The Fulcio claims this script reads, from the attestation's certificate:
+    DER UTF8Strings, decoded here directly, as the library's pyasn1 decoding
+    of every extension takes a tenth of the time of a whole verification."""
     # cryptography comes with sigstore, which parses the same certificate.
     from cryptography import x509
 
     try:
-        extensions = x509.load_der_x509_certificate(
-            attestation.verification_material.certificate
-        ).extensions
+        der = attestation.verification_material.certificate
+        extensions = x509.load_der_x509_certificate(der).extensions
     except ValueError:
-        # Not a certificate: no claims, and the library's verification says
-        # what is wrong with it.
+        # Not a certificate: the library's verification says what is wrong.
         return {}
     claims = {}
     for extension in extensions:
-        oid = extension.oid.dotted_string
-        value = extension.value
+        oid, value = extension.oid.dotted_string, extension.value
         if oid in CLAIMS and isinstance(value, x509.UnrecognizedExtension):
             text = der_utf8_string(value.value)
             if text is not None:
@@ -529,11 +610,10 @@ def certificate_claims(attestation: Attestation) -> dict[str, str]:
 
 def der_utf8_string(data: bytes) -> str | None:
     """The text of a DER-encoded UTF8String, or None for anything else."""
-    if len(data) < 2 or data[0] != 0x0C:
+    # 0x0C tags a UTF8String; 0x80 is an indefinite length, which DER forbids.
+    if len(data) < 2 or data[0] != 0x0C or data[1] == 0x80:
         return None
     size, start = data[1], 2
-    if size == 0x80:  # an indefinite length, which DER does not allow
-        return None
     if size > 0x80:  # long form: the next (size & 0x7F) bytes hold the length
         start += size & 0x7F
         size = int.from_bytes(data[2:start])
@@ -546,8 +626,7 @@ def der_utf8_string(data: bytes) -> str | None:
 
 
 def signed_by(claims: Mapping[str, str]) -> tuple[str, str, str]:
-    """(repository, workflow file, ref) of a certificate; the workflow and the
-    ref come from its Build Config URI."""
+    """(repository, workflow file, ref) of a certificate's Build Config URI."""
     repository = claims.get(OID_SOURCE_REPOSITORY_URI, "").removeprefix(GITHUB)
     uri = claims.get(OID_BUILD_CONFIG_URI, "")
     prefix = f"{GITHUB}{repository}/.github/workflows/"
@@ -571,10 +650,8 @@ Document = TypeVar("Document", Attestation, Provenance)
 
 def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> Document:
     """Parse untrusted JSON into a model; ValueError with a one-line reason.
-
-    pydantic's parser bounds the nesting (json.loads would raise
-    RecursionError on 20,000 nested lists); read_document bounds the size.
-    """
+    pydantic's parser bounds the nesting (json.loads would raise RecursionError
+    on 20,000 nested lists); read_document bounds the size."""
     try:
         return model.model_validate_json(text)
     except ValidationError as error:
@@ -601,22 +678,16 @@ def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
     ):
         data += chunk
     if len(data) > MAX_DOCUMENT:
-        raise DocumentTooLarge(
+        raise ValueError(
             f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
         )
     return bytes(data)
 
 
 # --- Mode dist: local files ----------------------------------------------------
-
-
-def open_regular(path: Path) -> io.BufferedReader:
-    """path, opened for reading, if it is a regular file in its directory.
-
-    A symbolic link is never followed (even one that stays in the directory:
-    what is verified is what the upload's glob takes), and a FIFO is opened
-    without blocking, then refused: ValueError saying what the entry is.
-    """
+def open_regular(path: Path) -> io.FileIO:
+    """path opened, if a regular file, else ValueError saying what it is: a link
+    is never followed (what is verified is what the upload's glob takes)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
@@ -628,69 +699,48 @@ def open_regular(path: Path) -> io.BufferedReader:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}.get(
-            stat.S_IFMT(mode), "a socket or device"
-        )
+        kinds = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO"}
+        kind = kinds.get(stat.S_IFMT(mode), "a socket or device")
         raise ValueError(f"{kind}, not a regular file")
-    return os.fdopen(fd, "rb")
+    return os.fdopen(fd, "rb", buffering=0)
+
+
+def sha256_hex(file: IO[bytes]) -> str:
+    # In 64 KiB chunks: hashlib.file_digest allocates 256 KiB for every file.
+    digest = hashlib.sha256()
+    while chunk := file.read(1 << 16):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def sha256_of(path: Path) -> str:
     with open_regular(path) as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def check_local_file(
-    path: Path, package: NormalizedName, checker: AttestationChecker
-) -> FileResult:
-    name = path.name
-    attestation_path = path.with_name(name + ATTESTATION_SUFFIX)
-    try:
-        digest = sha256_of(path)
-        project = parse_name(name)[0]
-        if project != package:
-            raise ValueError(f"belongs to project {project}, not {package}")
-        if not os.path.lexists(attestation_path):
-            raise ValueError(f"{NO_ATTESTATION}{attestation_path.name} is missing")
-        try:
-            opened = open_regular(attestation_path)
-        except ValueError as error:
-            raise ValueError(f"{attestation_path.name}: {error}") from None
-        with opened:
-            attestation = load_attestation(read_document(opened.read, "attestation"))
-    except ValueError as error:
-        return FileResult(name, "FAIL", str(error))
-    # A .publish.attestation is what the index accepts as one: PyPI publish.
-    ok, reason = checker.check(
-        attestation,
-        Distribution(name=name, digest=digest),
-        AttestationType.PYPI_PUBLISH_V1,
-    )
-    return FileResult(name, "OK" if ok else "FAIL", reason)
+        return sha256_hex(file)
 
 
 def check_dist_dir(
     directory: Path, package: NormalizedName, checker: AttestationChecker
 ) -> list[FileResult]:
     if not directory.is_dir():
-        raise UsageError(f"{directory} is not a directory")
+        raise CannotCheck(f"{directory} is not a directory")
     # Hidden files are not uploaded (the workflow globs dist/*) and build tools
     # leave some there, such as uv's dist/.gitignore. Every other entry is
     # checked, whatever it is: a directory or link fails, it is never skipped.
-    entries = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
-    twice = spelled_twice([p.name for p in entries])
+    listed = sorted(p for p in directory.iterdir() if not p.name.startswith("."))
+    entries = {path.name: path for path in listed}
+    twice = spelled_twice(list(entries))
     results: list[FileResult] = []
-    for path in entries:
-        subject = path.name.removesuffix(ATTESTATION_SUFFIX)
-        if path.name in twice:
-            results.append(FileResult(path.name, "FAIL", twice[path.name]))
-        elif subject == path.name:
-            results.append(check_local_file(path, package, checker))
-        elif not os.path.lexists(directory / subject):
+    for name, path in entries.items():
+        subject = name.removesuffix(ATTESTATION_SUFFIX)
+        if name in twice:
+            results.append(FileResult(name, "FAIL", twice[name]))
+        elif subject == name:
+            results.append(checker.check_file(path, package))
+        elif subject not in entries and not os.path.lexists(directory / subject):
             reason = f"attestation for {subject}, which is not here"
-            results.append(FileResult(path.name, "FAIL", reason))
+            results.append(FileResult(name, "FAIL", reason))
     if not results:
-        raise UsageError(f"{directory} holds no distributions to verify")
+        raise CannotCheck(f"{directory} holds no distributions to verify")
     return results
 
 
@@ -698,32 +748,24 @@ def check_dist_dir(
 # pypi_simple is imported where it is used: it adds about 0.3 s of start-up
 # that `dist`, run in the publish job, does not need.
 
-# Waits between attempts at one request, in seconds; its length is the number
-# of retries.
+# Waits between attempts at one request, in seconds: one per retry.
 RETRY_DELAYS = (1.0, 3.0)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
-class InsecureRedirect(requests.RequestException):
-    """A redirect to a URL url_problem refuses; never followed."""
-
-
 def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -> T:
-    """Run a request, retrying network failures and 5xx/429 answers.
-
-    Raises IndexUnavailable once the retries are spent, or at once for an
-    answer that retrying cannot change (another 4xx).
-    """
+    """Run a request, retrying network failures and 5xx/429 answers; CannotCheck
+    once the retries are spent, or at once for another 4xx."""
     for attempt in range(len(retries) + 1):
         try:
             return action()
-        except InsecureRedirect as error:
-            raise IndexUnavailable(f"{what} was {error}") from None
+        except CannotCheck as error:  # a redirect HttpsOnlySession refused
+            raise CannotCheck(f"{what} was {error}") from None
         except requests.HTTPError as error:
             status = error.response.status_code if error.response is not None else 0
             problem = f"HTTP {status} for {what}"
             if status != 429 and status < 500:
-                raise IndexUnavailable(problem) from None
+                raise CannotCheck(problem) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             kind = "timed out" if isinstance(error, requests.Timeout) else "failed"
             problem = f"network error: {what} {kind}"
@@ -731,39 +773,28 @@ def with_retries(what: str, action: Callable[[], T], retries: Sequence[float]) -
             problem = f"network error for {what}: {type(error).__name__}"
         if attempt < len(retries):
             time.sleep(retries[attempt])
-    raise IndexUnavailable(f"{problem} ({plural(len(retries) + 1, 'attempt')})")
+    raise CannotCheck(f"{problem} ({plural(len(retries) + 1, 'attempt')})")
 
 
 class HttpsOnlySession(requests.Session):
-    """A session that follows no redirect away from https.
-
-    The URLs the index lists are checked before any request; this keeps a
-    redirect from taking a request to plain http afterwards.
-    """
+    """A session that follows no redirect that url_problem refuses."""
 
     def __init__(self, allow_local: bool) -> None:
         super().__init__()
         self.allow_local = allow_local
 
     def get_redirect_target(self, resp: requests.Response) -> str | None:
-        from urllib.parse import urljoin
-
         target = super().get_redirect_target(resp)
         if target is not None:
             absolute = urljoin(resp.url, target)
             if problem := url_problem(absolute, self.allow_local):
-                raise InsecureRedirect(f"redirected to {absolute}: {problem}")
+                raise CannotCheck(f"redirected to {absolute}: {problem}")
         return target
 
 
 def url_problem(url: str, allow_local: bool) -> str | None:
-    """Why an index, file or provenance URL is not one to fetch, if it is not.
-
-    Only https is trusted to bring the index's own words; a plain-http index
-    on this machine is accepted behind --insecure-local-index, for tests.
-    """
-    from urllib.parse import urlsplit
-
+    """Why a URL is not one to fetch, if it is not: only https is trusted to
+    bring the index's words (--insecure-local-index admits a local http one)."""
     parts = urlsplit(url)
     local = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS
     if (parts.scheme == "https" and parts.hostname) or (local and allow_local):
@@ -783,10 +814,8 @@ def listed_problem(
         return f"the index lists this file name {times} times"
     # A bare, printable file name: no directory part, nothing hidden.
     if not name.isprintable() or name.startswith(".") or {"/", "\\"} & set(name):
-        return (
-            "not a file name: it holds a path separator, a control character "
-            "or starts with a dot"
-        )
+        what = "a path separator, a control character or starts with a dot"
+        return f"not a file name: it holds {what}"
     try:
         project, _, _ = parse_name(name)
     except ValueError as error:
@@ -798,266 +827,207 @@ def listed_problem(
     return None
 
 
-def fetch(
-    pkg: DistributionPackage, path: Path, options: IndexOptions, unsigned: bool
-) -> tuple[FileResult, Provenance | None]:
-    """Download one file to path (digest checked) and fetch its provenance;
-    with `unsigned` (rebuild --commit), a file the index lists no provenance
-    for is downloaded alone, its verdict UNSIGNED. The verdict, unless OK.
-
-    The path is the caller's: a file name from the index never chooses where
-    anything is written.
-    """
-    from pypi_simple import DigestMismatchError, NoDigestsError, NoProvenanceError
-
-    name = pkg.filename
-    fail = FileResult(name, "FAIL", "")
-    for url in (pkg.url, pkg.provenance_url):
-        if url is not None and (problem := url_problem(url, options.allow_local)):
-            return replace(
-                fail, reason=f"the index serves it from {url}: {problem}"
-            ), None
-    if "sha256" not in pkg.digests:
-        return replace(fail, reason="the index gives no sha256 for this file"), None
-    if pkg.provenance_url is None and not unsigned:
-        reason = "no provenance: the index lists no attestations for it"
-        return replace(fail, reason=reason), None
-    try:
-        with options.client() as client:
-            with_retries(
-                name,
-                lambda: client.download_package(pkg, path, timeout=options.timeout),
-                options.retries,
-            )
-            if pkg.provenance_url is None:
-                return FileResult(name, "OK", UNSIGNED), None
-            raw = with_retries(
-                f"the provenance of {name}",
-                lambda: provenance_bytes(client, pkg, options.timeout),
-                options.retries,
-            )
-        provenance = load_document(
-            Provenance, raw, "the provenance", "a PEP 740 provenance object"
-        )
-    except IndexUnavailable as error:
-        return FileResult(name, "ERROR", str(error)), None
-    except DigestMismatchError:
-        reason = "the downloaded file does not match the index's sha256"
-    except NoDigestsError:
-        reason = "the index gives no usable digest for this file"
-    except NoProvenanceError:
-        reason = "no provenance: the index has none for this file"
-    except ValueError as error:  # a document too large, or not one
-        reason = str(error)
-    else:
-        return FileResult(name, "OK", ""), provenance
-    return replace(fail, reason=reason), None
-
-
-def check_provenance(
-    name: str, sha256: str, provenance: Provenance, checker: AttestationChecker
-) -> FileResult:
-    dist = Distribution(name=name, digest=sha256)  # download_package checked it
-    bundles = provenance.attestation_bundles
-    if not any(bundle.attestations for bundle in bundles):
-        return FileResult(name, "FAIL", "the provenance holds no attestations")
-    signers: list[str] = []
-    for bundle in bundles:
-        if reason := check_publisher(bundle.publisher, checker.identity):
-            return FileResult(name, "FAIL", reason)
-        for attestation in bundle.attestations:
-            ok, reason = checker.check(attestation, dist)
-            if not ok:
-                return FileResult(name, "FAIL", reason)
-            signers.append(reason)
-    environment = checker.identity.environment or "none"
-    signed = "; ".join(signers)
-    return FileResult(name, "OK", f"{signed}; index's environment: {environment}")
-
-
-def fetch_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    directory: Path,
-    unsigned: bool = False,
-) -> tuple[list[DistributionPackage], list[tuple[FileResult, Path, Provenance | None]]]:
-    """What the index lists for the version, and each listed file's verdict,
-    where it was downloaded, and its provenance.
-
-    Names are judged before anything is fetched: not this project's wheel or
-    sdist of the version, or listed twice (however spelled). Downloads run in
-    threads; verification (and the trust root's one refresh) stays in this
-    thread.
-    """
-    listed = release_files(package, version, options)
-    times = Counter(pkg.filename for pkg in listed)
-    twice = spelled_twice(list(times))
-    results: dict[str, tuple[FileResult, Path, Provenance | None]] = {}
-    wanted = []
-    for number, pkg in enumerate(listed):
-        name = pkg.filename
-        if problem := twice.get(name) or listed_problem(
-            pkg, package, version, times[name]
-        ):
-            results.setdefault(
-                name, (FileResult(name, "FAIL", problem), directory, None)
-            )
-        else:
-            wanted.append((pkg, directory / str(number)))
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        jobs = pool.map(lambda job: fetch(job[0], job[1], options, unsigned), wanted)
-        for (pkg, path), (result, provenance) in zip(wanted, jobs, strict=True):
-            if provenance is not None:
-                sha256 = pkg.digests["sha256"]
-                result = check_provenance(pkg.filename, sha256, provenance, checker)
-            results[pkg.filename] = (result, path, provenance)
-    return listed, list(results.values())
-
-
-def check_release(
-    package: NormalizedName,
-    version: Version,
-    checker: AttestationChecker,
-    options: IndexOptions,
-    built: Mapping[str, str] | None = None,
-) -> list[FileResult]:
-    """Every file of the release on the index, and, given the files a run
-    built (name -> sha256), that the index holds exactly those, byte for byte."""
-    with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
-        listed, fetched = fetch_release(package, version, checker, options, Path(tmp))
-    results = [result for result, _, _ in fetched]
-    if built is None:
-        return sorted(results, key=lambda r: r.file)
-    sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
-    for number, result in enumerate(results):
-        if result.status != "OK":
-            continue
-        if result.file not in built:
-            problem = "on the index, but not built by this run"
-        elif built[result.file] != sha256.get(result.file):
-            problem = "on the index with other bytes than this run built"
-        else:
-            reason = f"{result.reason}; the bytes this run built"
-            results[number] = replace(result, reason=reason)
-            continue
-        results[number] = FileResult(result.file, "FAIL", problem)
-    results += [
-        FileResult(name, "FAIL", "built by this run, but not on the index")
-        for name in built.keys() - sha256.keys()
-    ]
-    return sorted(results, key=lambda r: r.file)
-
-
 @dataclass(frozen=True)
-class IndexOptions:
-    index_url: str
+class Index:
+    """The index: PEP 691 JSON only (the HTML API has no provenance links)."""
+
+    url: str
     timeout: float
     retries: Sequence[float]
     jobs: int
     allow_local: bool = False  # http:// on this machine, for tests
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Index:
+        if args.index_url is None:
+            from pypi_simple import PYPI_SIMPLE_ENDPOINT
+
+            args.index_url = PYPI_SIMPLE_ENDPOINT
+        if problem := url_problem(args.index_url, args.insecure_local_index):
+            raise CannotCheck(f"--index-url {args.index_url}: {problem}")
+        retries, local = RETRY_DELAYS[: args.retries], args.insecure_local_index
+        return cls(args.index_url, args.timeout, retries, args.jobs, local)
+
     def client(self) -> PyPISimple:
         from pypi_simple import ACCEPT_JSON_ONLY, PyPISimple
 
-        # PEP 691 JSON only: the HTML API has no provenance links.
-        return PyPISimple(
-            endpoint=self.index_url,
-            accept=ACCEPT_JSON_ONLY,
-            session=HttpsOnlySession(self.allow_local),
-        )
+        session = HttpsOnlySession(self.allow_local)
+        return PyPISimple(self.url, accept=ACCEPT_JSON_ONLY, session=session)
 
+    def release_files(
+        self, package: NormalizedName, version: Version
+    ) -> list[DistributionPackage]:
+        """The files the index lists for one version of the package."""
+        from pypi_simple import NoSuchProjectError, UnsupportedRepoVersionError
 
-def release_files(
-    package: NormalizedName, version: Version, options: IndexOptions
-) -> list[DistributionPackage]:
-    """The files the index lists for one version of the package."""
-    from pypi_simple import NoSuchProjectError, UnsupportedRepoVersionError
+        with self.client() as client:
+            try:
+                page = with_retries(
+                    f"the project page of {package}",
+                    lambda: client.get_project_page(package, timeout=self.timeout),
+                    self.retries,
+                )
+            except NoSuchProjectError:
+                raise CannotCheck(
+                    f"the index at {self.url} lists no project {package} (yet)"
+                ) from None
+            # UnsupportedContentTypeError, a JSON or pydantic error: all
+            # ValueError; json.loads raises RecursionError on deep nesting.
+            except (UnsupportedRepoVersionError, ValueError, RecursionError) as error:
+                why = f"not a PEP 691 JSON page: {error}"
+                if isinstance(error, RecursionError):
+                    why = "nested too deeply to be a PEP 691 JSON page"
+                raise CannotCheck(f"the index's page for {package} is {why}") from None
 
-    with options.client() as client:
+        wanted = canonicalize_version(version)
+        # A name no version can be read from may be meant for this one: it is
+        # listed (and rejected) rather than skipped.
+        if files := [
+            p
+            for p in page.packages
+            if p.version is None
+            or wanted == canonicalize_version(p.version)
+            or wanted == canonicalize_version(parsed_version(p.filename) or "")
+        ]:
+            return files
+        raise CannotCheck(f"the index lists no files for {package} {version} (yet)")
+
+    def fetch(
+        self, pkg: DistributionPackage, path: Path, unsigned: bool
+    ) -> tuple[FileResult, Provenance | None]:
+        """Download one file to path (never one a name from the index chooses),
+        digest checked, and its provenance, which `unsigned` does not need."""
+        from pypi_simple import DigestMismatchError, NoDigestsError
+
+        name = pkg.filename
+        urls = [u for u in (pkg.url, pkg.provenance_url) if u is not None]
+        refused = [(u, p) for u in urls if (p := url_problem(u, self.allow_local))]
+        reason = ""
+        if refused:
+            reason = "the index serves it from {}: {}".format(*refused[0])
+        elif "sha256" not in pkg.digests:
+            reason = "the index gives no sha256 for this file"
+        elif pkg.provenance_url is None and not unsigned:
+            reason = "no provenance: the index lists no attestations for it"
+        if reason:
+            return FileResult(name, "FAIL", reason), None
         try:
-            page = with_retries(
-                f"the project page of {package}",
-                lambda: client.get_project_page(package, timeout=options.timeout),
-                options.retries,
+            with self.client() as client:
+                with_retries(
+                    name,
+                    lambda: client.download_package(pkg, path, timeout=self.timeout),
+                    self.retries,
+                )
+                if pkg.provenance_url is None:
+                    return FileResult(name, "OK", UNSIGNED), None
+                raw = with_retries(
+                    f"the provenance of {name}",
+                    lambda: self.provenance_bytes(client, pkg),
+                    self.retries,
+                )
+            provenance = load_document(
+                Provenance, raw, "the provenance", "a PEP 740 provenance object"
             )
-        except NoSuchProjectError:
-            raise IndexUnavailable(
-                f"the index at {options.index_url} lists no project {package} (yet)"
-            ) from None
-        # UnsupportedContentTypeError, a JSON or pydantic error: all ValueError;
-        # json.loads raises RecursionError on deep nesting.
-        except (UnsupportedRepoVersionError, ValueError, RecursionError) as error:
-            why = f"not a PEP 691 JSON page: {error}"
-            if isinstance(error, RecursionError):
-                why = "nested too deeply to be a PEP 691 JSON page"
-            raise IndexUnavailable(f"the index's page for {package} is {why}") from None
+        except CannotCheck as error:
+            return FileResult(name, "ERROR", str(error)), None
+        except DigestMismatchError:
+            reason = "the downloaded file does not match the index's sha256"
+        except NoDigestsError:
+            reason = "the index gives no usable digest for this file"
+        except ValueError as error:  # no provenance, too large, or not one
+            reason = str(error)
+        else:
+            return FileResult(name, "OK", ""), provenance
+        return FileResult(name, "FAIL", reason), None
 
-    def this_version(candidate: str | None) -> bool:
-        try:
-            return candidate is not None and Version(candidate) == version
-        except InvalidVersion:
-            return False
+    def provenance_bytes(self, client: PyPISimple, pkg: DistributionPackage) -> bytes:
+        """The provenance as served, read no further than MAX_DOCUMENT + 1
+        bytes, decompressed: pypi-simple's get_provenance reads any size and
+        parses with json.loads (a RecursionError on deep nesting)."""
+        url = pkg.provenance_url or ""
+        with client.s.get(url, timeout=self.timeout, stream=True) as response:
+            if response.status_code == 404:
+                raise ValueError("no provenance: the index has none for this file")
+            response.raise_for_status()
+            return read_document(
+                lambda size: response.raw.read(size, decode_content=True),
+                "the provenance",
+            )
 
-    # A name no version can be read from may be meant for this one: it is
-    # listed (and rejected) rather than skipped.
-    if files := [
-        p
-        for p in page.packages
-        if p.version is None
-        or this_version(p.version)
-        or this_version(parsed_version(p.filename))
-    ]:
-        return files
-    raise IndexUnavailable(f"the index lists no files for {package} {version} (yet)")
+    def fetch_release(
+        self,
+        package: NormalizedName,
+        version: Version,
+        checker: AttestationChecker,
+        directory: Path,
+        unsigned: bool = False,
+    ) -> tuple[list[DistributionPackage], list[Fetched]]:
+        """What the index lists for the version, and each file as Fetched.
+        Names are judged before anything is fetched; downloads run in threads,
+        verification (and the trust root's one refresh) in this thread."""
+        listed = self.release_files(package, version)
+        times = Counter(pkg.filename for pkg in listed)
+        twice = spelled_twice(list(times))
+        results: dict[str, Fetched] = {}
+        wanted = []
+        for number, pkg in enumerate(listed):
+            name = pkg.filename
+            why = twice.get(name) or listed_problem(pkg, package, version, times[name])
+            if why:
+                failed = FileResult(name, "FAIL", why)
+                results.setdefault(name, (failed, directory, None))
+            else:
+                wanted.append((pkg, directory / str(number)))
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            jobs = pool.map(lambda job: self.fetch(job[0], job[1], unsigned), wanted)
+            for (pkg, path), (result, provenance) in zip(wanted, jobs, strict=True):
+                if provenance is not None:
+                    sha256 = pkg.digests["sha256"]
+                    result = checker.check_provenance(pkg.filename, sha256, provenance)
+                results[pkg.filename] = (result, path, provenance)
+        return listed, list(results.values())
 
-
-def check_pylock(
-    path: Path, package: NormalizedName, identity: Identity
-) -> PylockResult:
-    from packaging.pylock import Pylock, PylockValidationError
-
-    try:
-        lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path} is not TOML: {error}") from None
-    except PylockValidationError as error:
-        raise UsageError(f"{path} is not a valid pylock file: {error}") from None
-    packages = [p for p in lock.packages if p.name == package]
-    if not packages:
-        raise UsageError(f"{path} locks no package named {package}")
-    entries = [e for p in packages for e in (p.attestation_identities or [])]
-    verdicts = [matches_entry(identity, e) for e in entries]
-    if True in verdicts:
-        return PylockResult(str(path), "match", f"{path} names this identity")
-    if None in verdicts:
-        environment = json.dumps(identity.environment)
-        message = f"{path} names this repository and workflow but no environment; "
-        return PylockResult(
-            str(path), "match", f"{message}add environment = {environment} to pin it"
-        )
-    if not entries:
-        message = f"{path} has no attestation-identities for {package}; "
-        message += "add the entry below (lockers do not write it yet)"
-        return PylockResult(str(path), "missing", message)
-    named = "; ".join(", ".join(f"{k}={v}" for k, v in e.items()) for e in entries)
-    message = f"RED FLAG: {path} expects {package} from another publisher ({named})"
-    return PylockResult(str(path), "mismatch", message)
+    def check_release(
+        self,
+        package: NormalizedName,
+        version: Version,
+        checker: AttestationChecker,
+        built: Mapping[str, str] | None = None,
+    ) -> list[FileResult]:
+        """Every file of the release; given those a run built (name -> sha256),
+        the index must hold exactly those, byte for byte."""
+        with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
+            listed, fetched = self.fetch_release(package, version, checker, Path(tmp))
+        results = [result for result, _, _ in fetched]
+        if built is None:
+            return sorted(results, key=lambda r: r.file)
+        sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
+        for number, result in enumerate(results):
+            if result.status != "OK":
+                continue
+            if result.file not in built:
+                problem = "on the index, but not built by this run"
+            elif built[result.file] != sha256.get(result.file):
+                problem = "on the index with other bytes than this run built"
+            else:
+                reason = f"{result.reason}; the bytes this run built"
+                results[number] = replace(result, reason=reason)
+                continue
+            results[number] = FileResult(result.file, "FAIL", problem)
+        results += [
+            FileResult(name, "FAIL", "built by this run, but not on the index")
+            for name in built.keys() - sha256.keys()
+        ]
+        return sorted(results, key=lambda r: r.file)
 
 
 def run(args: argparse.Namespace) -> Report:
-    identity = identity_from(args)
+    identity, source = expected_from(args)
     package = canonicalize_name(args.package)
     rebuild = args.mode == "rebuild"
     if rebuild and (args.version is None) == (args.dist is None):
-        raise UsageError(
-            "rebuild takes VERSION (files from the index) or --dist DIR (local "
-            "files), one of them"
-        )
-    source = source_from(args)
+        one = "VERSION (files from the index) or --dist DIR (local files)"
+        raise CannotCheck(f"rebuild takes {one}, one of them")
     uv = tool_path("uv") if rebuild else ""
     checker = AttestationChecker(identity, args.staging, args.offline, source)
     directory = args.directory if args.mode == "dist" else getattr(args, "dist", None)
@@ -1068,93 +1038,42 @@ def run(args: argparse.Namespace) -> Report:
         try:
             version = Version(args.version)
         except InvalidVersion:
-            raise UsageError(f"{args.version!r} is not a version") from None
+            raise CannotCheck(f"{args.version!r} is not a version") from None
         report.version = str(version)
     if rebuild:
         with tempfile.TemporaryDirectory(prefix="verify-attestations-rebuild-") as tmp:
-            candidates = rebuild_candidates(args, package, checker, version, Path(tmp))
-            report.files = rebuild_all(candidates, args.source, Path(tmp), uv)
+            report.files = rebuild_files(args, package, checker, version, Path(tmp), uv)
     elif version is None:
         report.files = check_dist_dir(args.directory, package, checker)
     else:
-        options = index_options(args)
+        index = Index.from_args(args)
         built = None if args.built is None else built_digests(args.built)
-        report.files = check_release(package, version, checker, options, built)
+        report.files = index.check_release(package, version, checker, built)
     if args.pylock is not None:
-        report.pylock = check_pylock(args.pylock, package, identity)
+        report.pylock = identity.check_pylock(args.pylock, package)
     return report
-
-
-def provenance_bytes(
-    client: PyPISimple, pkg: DistributionPackage, timeout: float
-) -> bytes:
-    """The provenance file as it is served, read no further than the limit.
-
-    pypi-simple's get_provenance reads any size and parses with json.loads
-    (a RecursionError on deep nesting); this reads at most MAX_DOCUMENT + 1
-    bytes and leaves the parsing to load_document.
-    """
-    from pypi_simple import NoProvenanceError
-
-    assert pkg.provenance_url is not None
-    with client.s.get(pkg.provenance_url, timeout=timeout, stream=True) as response:
-        if response.status_code == 404:
-            raise NoProvenanceError(pkg.filename, pkg.provenance_url)
-        response.raise_for_status()
-        # The bytes are counted decompressed, as they come.
-        return read_document(
-            lambda size: response.raw.read(size, decode_content=True),
-            "the provenance",
-        )
-
-
-def check_publisher(publisher: object, identity: Identity) -> str | None:
-    """Why the index's recorded publisher is not the expected one, if it is not."""
-    if not isinstance(publisher, GitHubPublisher):
-        kind = getattr(publisher, "kind", type(publisher).__name__)
-        return f"the index says a {kind} trusted publisher uploaded it, not GitHub"
-    if not identity.same_repository(publisher.repository):
-        return (
-            f"the index says repository {publisher.repository} uploaded it, "
-            f"expected {identity.repository}"
-        )
-    if publisher.workflow != identity.workflow:
-        return (
-            f"the index says workflow {publisher.workflow} uploaded it, "
-            f"expected {identity.workflow}"
-        )
-    if not identity.same_environment(publisher.environment):
-        found = (
-            f"environment {publisher.environment}"
-            if publisher.environment
-            else "no environment (any job of the workflow could upload)"
-        )
-        wanted = identity.environment or "none"
-        return f"the index's trusted publisher names {found}, expected {wanted}"
-    return None
 
 
 def built_digests(directory: Path) -> dict[str, str]:
     """sha256 of each wheel and sdist in a directory of built files."""
     if not directory.is_dir():
-        raise UsageError(f"--built {directory}: no such directory")
+        raise CannotCheck(f"--built {directory}: no such directory")
     digests = {}
     for path in sorted(directory.iterdir()):
         if path.name.endswith((".whl", ".tar.gz")):
             try:
                 digests[path.name] = sha256_of(path)
             except ValueError as error:
-                raise UsageError(f"--built {printable(str(path))}: {error}") from None
+                raise CannotCheck(f"--built {printable(str(path))}: {error}") from None
     if not digests:
-        raise UsageError(f"--built {directory}: no wheel or sdist in it")
+        raise CannotCheck(f"--built {directory}: no wheel or sdist in it")
     return digests
 
 
 # --- Mode rebuild: build the attested commit again and compare -----------------
 # An attestation proves who published a file, not what it was built from: a
 # compromised build step gets its output signed all the same. Rebuilding the
-# commit the certificate names, with the build requirements that commit pins,
-# shows whether the published bytes are the bytes of that source.
+# commit the certificate names shows whether the bytes are that source's.
 
 # What the publish workflow builds with, at the commit it builds.
 BUILD_CONSTRAINTS = ".github/release-requirements/build-constraints.txt"
@@ -1163,23 +1082,18 @@ BUILD_UMASK = 0o022
 # The publish workflow's build, after `uv` (only the backend pinned by hash
 # builds, not uv's built-in copy, and only from wheels).
 BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --no-build"
-BUILD_COMMAND = (
-    "build",
-    *BUILD_OPTIONS.split(),
-    "--build-constraints",
-    BUILD_CONSTRAINTS,
-)
+BUILD_COMMAND = ("build", *BUILD_OPTIONS.split())
+BUILD_COMMAND += ("--build-constraints", BUILD_CONSTRAINTS)
 UNSIGNED = "no attestation: the commit is the one --commit names"
-# How git reaches a mirror; every other GIT_ variable (a repository, an index,
-# a configuration) is dropped.
-GIT_TRANSPORT = frozenset({"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"})
 # What the clone and the build may see of this process's environment: the
 # commit's build code runs, so no token or credential goes along; uv's index,
-# cache and proxy settings and the CA bundle do (mirrors, proxies).
+# cache and proxy settings, the CA bundle and how git reaches a mirror do, but
+# no other GIT_ variable (a repository, an index, a configuration).
 KEPT_ENVIRONMENT = frozenset(
     {"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT", "USERPROFILE"}
     | {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy"}
     | {"no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE"}
+    | {"GIT_SSH", "GIT_SSH_COMMAND", "GIT_ASKPASS"}
 )
 
 
@@ -1187,8 +1101,7 @@ class RebuildFailed(Exception):
     """The source could not be fetched or built (exit status 2 for its files)."""
 
 
-@dataclass(frozen=True)
-class SourceCommit:
+class SourceCommit(NamedTuple):
     """The repository and commit a file is said to be built from."""
 
     repository: str
@@ -1207,10 +1120,8 @@ class Candidate:
 
 
 def attested_source(attestations: Sequence[Attestation]) -> SourceCommit:
-    """The repository and commit every verified attestation names.
-
-    Raises ValueError if a certificate names none, or they disagree.
-    """
+    """The repository and commit every verified attestation names;
+    ValueError if a certificate names none, or they disagree."""
     found: set[SourceCommit] = set()
     for attestation in attestations:
         claims = certificate_claims(attestation)
@@ -1231,30 +1142,21 @@ def tool_path(name: str) -> str:
     # uv sets UV to itself for the commands it runs, this script included.
     found = (os.environ.get("UV") if name == "uv" else None) or shutil.which(name)
     if not found:
-        raise UsageError(
-            f"rebuild needs {name} on PATH (it clones and builds as the publish "
-            "workflow does)"
-        )
+        why = "it clones and builds as the publish workflow does"
+        raise CannotCheck(f"rebuild needs {name} on PATH ({why})")
     return found
 
 
 def isolated_env(**extra: str) -> dict[str, str]:
-    """The environment of a clone or a build: only KEPT_ENVIRONMENT, uv's
-    settings and git's transport, without the user's git configuration."""
+    """A clone's or build's environment: KEPT_ENVIRONMENT, uv's, no git config."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key in KEPT_ENVIRONMENT
-        or key in GIT_TRANSPORT
         or (key.startswith("UV_") and key != "UV_PROJECT_ENVIRONMENT")
     }
-    env.update(
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_CONFIG_GLOBAL=os.devnull,
-        GIT_TERMINAL_PROMPT="0",
-        **extra,
-    )
-    return env
+    git = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    return env | git | {"GIT_TERMINAL_PROMPT": "0"} | extra
 
 
 def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
@@ -1289,10 +1191,8 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
 def build_source(
     source: SourceCommit, version: str, clone_from: str, workdir: Path, uv: str
 ) -> Path:
-    """Check out the commit alone and build it as the publish workflow does:
-    SOURCE_DATE_EPOCH from the commit, the backend pinned by hash in the
-    commit's build constraints, and the files' version for a version taken
-    from the tag (the commit alone has no tag). Returns the built files' folder."""
+    """Check out the commit alone and build it as the publish workflow does, with
+    the files' version for a version from the tag (the commit has no tag)."""
     git, checkout, env = tool_path("git"), workdir / "source", isolated_env()
     checkout.mkdir()
     fetching = f"fetching commit {source.commit} from {clone_from}"
@@ -1317,26 +1217,16 @@ def build_source(
     return checkout / "dist"
 
 
-# zipfile also raises RuntimeError (encrypted), NotImplementedError (an unknown
-# compression) and zlib.error: a hostile file is unreadable, which the caller
-# reports as differing, never as a crash.
+# zipfile also raises RuntimeError (encrypted), NotImplementedError (unknown
+# compression) and zlib.error: a hostile file differs, it never crashes this.
 UNREADABLE: tuple[type[Exception], ...] = (OSError, EOFError, ValueError, RuntimeError)
 UNREADABLE += (NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
 
 
-def stream_sha256(data: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := data.read(1 << 20):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def archive_members(path: Path, name: str) -> list[Member]:
-    """The members of a wheel (zip) or sdist (tar.gz), in archive order,
-    read without extracting anything, within MAX_UNPACKED and MAX_MEMBERS.
-
-    Raises ValueError if the file is not a readable archive.
-    """
+    """The members of a wheel (zip) or sdist (tar.gz), in archive order, read
+    without extracting anything, within MAX_UNPACKED and MAX_MEMBERS;
+    ValueError if the file is not a readable archive."""
     members = []
     try:
         if name.endswith(".whl"):
@@ -1347,7 +1237,7 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     raise ValueError(f"{len(infos)} members, {unpacked} bytes unpacked")
                 for info in infos:
                     with archive.open(info) as data:
-                        digest = stream_sha256(data)
+                        digest = sha256_hex(data)
                     mode, compression = info.external_attr >> 16, info.compress_type
                     metadata: dict[str, object] = {"date": info.date_time}
                     metadata |= {"mode": mode, "compression": compression}
@@ -1363,7 +1253,7 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     owner = (entry.uid, entry.gid, entry.uname, entry.gname)
                     metadata = {"type": entry.type, "mode": entry.mode}
                     metadata |= {"date": entry.mtime, "owner": owner}
-                    digest = entry.linkname if file is None else stream_sha256(file)
+                    digest = entry.linkname if file is None else sha256_hex(file)
                     members.append(Member(entry.name, digest, metadata))
     except UNREADABLE as error:
         raise ValueError(
@@ -1381,8 +1271,7 @@ def build_backend(checkout: Path) -> str:
     return backend if isinstance(backend, str) else ""
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     name: str
     sha256: str
     metadata: dict[str, object]
@@ -1392,8 +1281,7 @@ class Bounded(io.RawIOBase):
     """A stream that fails once more than `limit` bytes were read from it."""
 
     def __init__(self, stream: gzip.GzipFile, limit: int) -> None:
-        self.stream = stream
-        self.left = limit
+        self.stream, self.left = stream, limit
 
     def readable(self) -> bool:
         return True
@@ -1411,32 +1299,26 @@ def first_difference(
     published: list[Member], rebuilt: list[Member]
 ) -> tuple[str | None, bool, str]:
     """(first differing member, whether all members' contents match, what differs)."""
-    ours = {m.name: m for m in published}
-    theirs = {m.name: m for m in rebuilt}
-    for member in published:
-        if member.name not in theirs:
-            return member.name, False, "only in the published file"
-    for member in rebuilt:
-        if member.name not in ours:
-            return member.name, False, "only in the rebuilt file"
-    for member in published:
-        if member.sha256 != theirs[member.name].sha256:
-            return member.name, False, "its contents differ"
+    ours, theirs = {m.name: m for m in published}, {m.name: m for m in rebuilt}
+    only = [(m.name, "published") for m in published if m.name not in theirs]
+    only += [(m.name, "rebuilt") for m in rebuilt if m.name not in ours]
+    if only:
+        return only[0][0], False, f"only in the {only[0][1]} file"
+    if differ := [m.name for m in published if m.sha256 != theirs[m.name].sha256]:
+        return differ[0], False, "its contents differ"
     for mine, other in zip(published, rebuilt, strict=False):
         if mine.name != other.name:
             return mine.name, True, "same contents, in another order"
     for member in published:
         other = theirs[member.name]
-        changed = [
-            k for k in member.metadata if member.metadata[k] != other.metadata.get(k)
-        ]
+        changed = [k for k, v in member.metadata.items() if v != other.metadata.get(k)]
         if changed:
             return member.name, True, f"same contents, other {', '.join(changed)}"
     return None, True, "same members, contents and metadata; the compression differs"
 
 
 def compare(
-    candidate: Candidate, rebuilt: Path, backend: str, cloned_from: str
+    candidate: Candidate, rebuilt: Path, backend: str, clone: str
 ) -> FileResult:
     name, source, ours = candidate.name, candidate.source, rebuilt / candidate.name
     sha256 = sha256_of(candidate.path)
@@ -1446,18 +1328,14 @@ def compare(
         made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
         listed = ", ".join(map(printable, made)) or "nothing"
         reason = f"the rebuild made no file of this name (it made: {listed})"
-        return FileResult(
-            name, "differs", f"{reason}; published sha256:{sha256}", details
-        )
+        reason += f"; published sha256:{sha256}"
+        return FileResult(name, "differs", reason, details)
     rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
     if rebuilt_sha256 == sha256:
-        mirror = (
-            "" if cloned_from == source.repository else f" (cloned from {cloned_from})"
-        )
-        where = f"{source.repository} @ {source.commit}{mirror}; {candidate.attested}"
-        return FileResult(
-            name, "reproduced", f"sha256:{sha256}, rebuilt from {where}", details
-        )
+        via = "" if clone == source.repository else f" (cloned from {clone})"
+        where = f"{source.repository} @ {source.commit}{via}; {candidate.attested}"
+        reason = f"sha256:{sha256}, rebuilt from {where}"
+        return FileResult(name, "reproduced", reason, details)
     try:
         member, contents_match, what = first_difference(
             archive_members(candidate.path, name), archive_members(ours, name)
@@ -1467,64 +1345,24 @@ def compare(
     details |= {"member": member, "contents_match": contents_match}
     where = f"first differing member {printable(member)}: {what}" if member else what
     if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
-        where += (
-            "; setuptools dates sdist entries from the checkout's files, so its "
-            "sdists cannot be reproduced byte for byte: every member's contents "
-            "match"
-        )
+        where += "; setuptools dates sdist entries from the checkout's files, so its "
+        where += "sdists cannot be reproduced byte for byte: every member's contents "
+        where += "match"
     digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
     return FileResult(name, "differs", f"{where}; {digests}", details)
 
 
-def rebuild_all(
-    candidates: Sequence[Candidate | FileResult],
-    clone_from: str | None,
-    workdir: Path,
-    uv: str,
-) -> list[FileResult]:
-    """Build each source once and compare the files said to come from it."""
-    results = [c for c in candidates if isinstance(c, FileResult)]
-    todo = [c for c in candidates if isinstance(c, Candidate)]
-    # --source may name a local mirror, relative to where we run; the
-    # certificate's repository is always a URL.
-    if clone_from is not None and Path(clone_from).exists():
-        clone_from = str(Path(clone_from).resolve())
-    # One build per commit and version: a version from the tag is the files'.
-    sources = sorted(
-        {(c.source, parsed_version(c.name) or "") for c in todo},
-        key=lambda s: (s[0].repository, s[0].commit, s[1]),
-    )
-    for number, (source, version) in enumerate(sources):
-        mine = [
-            c
-            for c in todo
-            if c.source == source and (parsed_version(c.name) or "") == version
-        ]
-        build_dir = workdir / f"build-{number}"
-        build_dir.mkdir()
-        cloned_from = clone_from or source.repository
-        try:
-            rebuilt = build_source(source, version, cloned_from, build_dir, uv)
-        except RebuildFailed as error:
-            details = {"repository": source.repository, "commit": source.commit}
-            results += [FileResult(c.name, "error", str(error), details) for c in mine]
-            continue
-        backend = build_backend(build_dir / "source")
-        results += [compare(c, rebuilt, backend, cloned_from) for c in mine]
-    return sorted(results, key=lambda r: r.file)
-
-
-def rebuild_candidates(
+def rebuild_files(
     args: argparse.Namespace,
     package: NormalizedName,
     checker: AttestationChecker,
     version: Version | None,
     workdir: Path,
-) -> list[Candidate | FileResult]:
-    """The files to rebuild, verified as `dist` (--dist DIR) or `release`
-    (VERSION) verifies them, each from the source its certificates name (the
-    checker already required --commit's); with --commit, a file without any
-    attestation is taken as coming from that commit. Otherwise its verdict."""
+    uv: str,
+) -> list[FileResult]:
+    """Verify the files as `dist` or `release` does, build once each source
+    their certificates name (or --commit, for a file without attestations),
+    and compare the files said to come from it."""
     commit = checker.source.commit
     files: list[tuple[FileResult, Path, list[Attestation]]] = []
     if version is None:
@@ -1535,49 +1373,48 @@ def rebuild_candidates(
             signed = [load_attestation(text.read_bytes())] if ok else []
             files.append((result, path, signed))
     else:
-        options = index_options(args)
-        unsigned = commit is not None
-        _, got = fetch_release(package, version, checker, options, workdir, unsigned)
+        index, unsigned = Index.from_args(args), commit is not None
+        _, got = index.fetch_release(package, version, checker, workdir, unsigned)
         for result, path, provenance in got:
             bundles = provenance.attestation_bundles if provenance else []
             files.append((result, path, [a for b in bundles for a in b.attestations]))
-    found: list[Candidate | FileResult] = []
+    results: list[FileResult] = []
+    # One build per commit and version: a version from the tag is the files'.
+    builds: dict[tuple[SourceCommit, str], list[Candidate]] = {}
     for result, path, attestations in files:
         if commit is not None and result.reason.startswith(NO_ATTESTATION):
             source = SourceCommit(f"{GITHUB}{checker.identity.repository}", commit)
-            found.append(Candidate(result.file, path, source, UNSIGNED, signed=False))
-            continue
+            candidate = Candidate(result.file, path, source, UNSIGNED, signed=False)
+        else:
+            try:
+                if result.status != "OK" or not attestations:
+                    raise ValueError(result.reason)
+                source = attested_source(attestations)
+            except ValueError as error:
+                status: Status = "error" if result.status == "ERROR" else "unverified"
+                results.append(FileResult(result.file, status, str(error)))
+                continue
+            candidate = Candidate(result.file, path, source, result.reason)
+        key = (source, parsed_version(result.file) or "")
+        builds.setdefault(key, []).append(candidate)
+    # --source may name a local mirror, relative to where we run; the
+    # certificate's repository is always a URL.
+    if args.source is not None and Path(args.source).exists():
+        args.source = str(Path(args.source).resolve())
+    ordered = sorted(builds.items(), key=lambda build: build[0])
+    for number, ((source, version_text), mine) in enumerate(ordered):
+        build_dir = workdir / f"build-{number}"
+        build_dir.mkdir()
+        clone = args.source or source.repository
         try:
-            if result.status != "OK" or not attestations:
-                raise ValueError(result.reason)
-            source = attested_source(attestations)
-        except ValueError as error:
-            status: Status = "error" if result.status == "ERROR" else "unverified"
-            found.append(FileResult(result.file, status, str(error)))
+            rebuilt = build_source(source, version_text, clone, build_dir, uv)
+        except RebuildFailed as error:
+            details = {"repository": source.repository, "commit": source.commit}
+            results += [FileResult(c.name, "error", str(error), details) for c in mine]
             continue
-        found.append(Candidate(result.file, path, source, result.reason))
-    return found
-
-
-# --- The consumer's lock file (PEP 751) ----------------------------------------
-
-
-def matches_entry(identity: Identity, entry: Mapping[str, Any]) -> bool | None:
-    """True if the entry names this identity, None if it does but without an
-    environment (a looser pin), False otherwise."""
-    if (
-        entry.get("kind") != "GitHub"
-        or not identity.same_repository(str(entry.get("repository", "")))
-        or entry.get("workflow") != identity.workflow
-    ):
-        return False
-    environment = entry.get("environment")
-    if environment is None and identity.environment:
-        return None
-    return identity.same_environment(environment)
-
-
-# --- Output ----------------------------------------------------------------------
+        backend = build_backend(build_dir / "source")
+        results += [compare(c, rebuilt, backend, clone) for c in mine]
+    return sorted(results, key=lambda r: r.file)
 
 
 def plural(count: int, noun: str) -> str:
@@ -1585,12 +1422,8 @@ def plural(count: int, noun: str) -> str:
 
 
 def printable(text: str) -> str:
-    """text on one line, with every control or invisible character escaped.
-
-    A file name comes from the index or the file system: one holding a
-    newline could start a line with `::`, which GitHub Actions would run as
-    a workflow command. JSON output escapes them by itself (ensure_ascii).
-    """
+    """text on one line, control and invisible characters escaped: a name with
+    a newline could start a line with `::`, a GitHub Actions workflow command."""
     if text.isprintable():
         return text
     return "".join(
@@ -1599,97 +1432,26 @@ def printable(text: str) -> str:
     )
 
 
-def render_text(report: Report) -> str:
-    identity, source = report.identity, report.source
-    rebuild = report.mode == "rebuild"
-    where = f"{report.package} {report.version}" if report.version else report.package
-    trust_root = "cached trust root" if report.offline else "trust root refreshed"
-    against = f"{identity.repository}, workflow {identity.workflow}"
-    sigstore = f"(Sigstore {report.sigstore}, {trust_root})"
-    if rebuild:
-        header = f"Rebuilding {where} from {report.origin}: attestations checked "
-        header += f"against {against} {sigstore}"
-    else:
-        also = [("commit", source.commit), ("repository id", source.repository_id)]
-        ref = source.ref(report.version or "{version}")
-        ref += "".join(f", {what} {value}" for what, value in also if value is not None)
-        header = f"Verifying {where} against {against}, ref {ref} {sigstore}"
-    lines = [header] + [f"{r.status} {r.file}: {r.reason}" for r in report.files]
-    environment = f"Environment {identity.environment or '(none)'}: "
-    if report.mode == "release":
-        lines.append(
-            f"{environment}checked against the publisher the index recorded for "
-            "each file."
-        )
-    elif report.mode == "dist":
-        lines.append(
-            f"{environment}NOT checked: a Sigstore certificate does not record the "
-            "GitHub environment; `release` checks it against the index's provenance."
-        )
-    labels = SUMMARY["rebuild" if rebuild else "verify"]
-    counts = Counter[str](r.status for r in report.files)
-    first, *others = labels
-    summary = f"{plural(len(report.files), 'file')}: {counts[first]} {labels[first]}"
-    summary += "".join(f", {counts[s]} {labels[s]}" for s in others if counts[s])
-    lines.append(summary + ".")
-    if unsigned := sum(r.details.get("attested") is False for r in report.files):
-        lines.append(
-            f"{plural(unsigned, 'file')} without an attestation rebuilt from --commit "
-            f"{source.commit}: who published them was not checked."
-        )
-    if report.pylock is not None:
-        lines.append(f"pylock: {report.pylock.message}")
-    # Names, directories and library messages are untrusted: no line may hold
-    # a newline that would start a workflow command.
-    lines = [printable(line) for line in lines]
-    if not rebuild:
-        entry = f"under [[packages]] name = {json.dumps(report.package)}:"
-        lines += ["", f"A pylock.toml should hold this entry {entry}"]
-        lines.append(identity.pylock_toml())
-    return "\n".join(lines)
-
-
-def render_json(report: Report) -> str:
-    keys = ("mode", "package", "version", "origin", "sigstore", "offline")
-    data = {key: getattr(report, key) for key in keys}
-    data["identity"] = report.identity.pylock_entry()
-    data |= {"source": asdict(report.source), "commit": report.source.commit}
-    data["environment_checked"] = report.mode == "release"
-    rebuild = dict.fromkeys(REBUILD_DETAILS) if report.mode == "rebuild" else {}
-    data["files"] = [
-        {"file": r.file, "status": r.status, "reason": r.reason}
-        | rebuild
-        | dict(r.details)
-        for r in report.files
-    ]
-    data["pylock"] = asdict(report.pylock) if report.pylock else None
-    data["pylock_entry"] = report.identity.pylock_toml()
-    return json.dumps(data | {"exit_code": report.exit_code}, indent=2)
-
-
 # --- Command line ----------------------------------------------------------------
-
 REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 WORKFLOW = re.compile(r"[^/@\s]+\.ya?ml")
 # Characters git allows in a tag name (and no braces but the placeholder).
 TAG = re.compile(r"(?:[A-Za-z0-9._+/-]*)\{version\}(?:[A-Za-z0-9._+/-]*)")
 COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")  # SHA-1 or SHA-256
 REPOSITORY_ID = re.compile(r"[1-9][0-9]{0,19}")
-# Where a project declares the identity its releases must carry.
 PYPROJECT = "pyproject.toml"
 TOOL_TABLE = "verify-attestations"
 
 
 def positive(text: str) -> float:
-    value = float(text)  # argparse reports the ValueError as a usage error
-    if not value > 0:
+    # argparse reports the ValueError of float() or int() as a usage error.
+    if not (value := float(text)) > 0:
         raise argparse.ArgumentTypeError(f"{text} is not a positive number")
     return value
 
 
 def count(text: str) -> int:
-    value = int(text)
-    if value < 1:
+    if (value := int(text)) < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
     return value
 
@@ -1713,10 +1475,8 @@ def parser() -> argparse.ArgumentParser:
         ("--repository-id", "ID", "GitHub's numeric id of the repository"),
     ):
         expected.add_argument(name, metavar=metavar, help=text)
-    defaults = "where the defaults are read (default: %(default)s)"
-    expected.add_argument(
-        "--pyproject", type=Path, default=Path(PYPROJECT), help=defaults
-    )
+    text = "where the defaults are read (default: %(default)s)"
+    expected.add_argument("--pyproject", type=Path, default=Path(PYPROJECT), help=text)
     options = common.add_argument_group("options")
     pylock = "also check that this pylock.toml names the same identity"
     options.add_argument("--pylock", type=Path, metavar="FILE", help=pylock)
@@ -1733,12 +1493,9 @@ def parser() -> argparse.ArgumentParser:
     index.add_argument("--insecure-local-index", action="store_true", help=local)
     timeout = "of each request, in seconds (default: %(default)s)"
     index.add_argument("--timeout", type=positive, default=30.0, help=timeout)
-    retries = "of a request that failed on the network (default: %(default)s)"
-    most = len(RETRY_DELAYS)
-    choices = range(most + 1)
-    index.add_argument(
-        "--retries", type=int, default=most, choices=choices, help=retries
-    )
+    most, choices = len(RETRY_DELAYS), range(len(RETRY_DELAYS) + 1)
+    text = "of a request that failed on the network (default: %(default)s)"
+    index.add_argument("--retries", type=int, default=most, choices=choices, help=text)
     jobs = "files fetched at once (default: %(default)s)"
     index.add_argument("--jobs", type=count, default=8, metavar="N", help=jobs)
     top = argparse.ArgumentParser(
@@ -1760,21 +1517,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def project_defaults(path: Path) -> dict[str, str]:
-    """The expected identity the project declares in its pyproject.toml.
-
-    Missing keys (or a missing file, for a consumer who passes every flag) are
-    left out; a file that is there but unreadable is a usage error.
-    """
+    """The identity pyproject.toml declares; missing keys (or file) left out."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"cannot read {path}: {error}") from None
-    table = data.get("tool", {}).get(TOOL_TABLE, {})
-    project = data.get("project", {})
+        raise CannotCheck(f"cannot read {path}: {error}") from None
+    table, project = data.get("tool", {}).get(TOOL_TABLE, {}), data.get("project", {})
     if not isinstance(table, dict) or not isinstance(project, dict):
-        raise UsageError(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
+        raise CannotCheck(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
     keys = ("repository", "workflow", "environment", "tag", "repository-id")
     found = {key: table.get(key) for key in keys} | {"package": project.get("name")}
     # TOML writes a number bare; the id is compared as the certificate's text.
@@ -1782,60 +1534,41 @@ def project_defaults(path: Path) -> dict[str, str]:
         found["repository-id"] = str(found["repository-id"])
     for key, value in found.items():
         if value is not None and not isinstance(value, str):
-            raise UsageError(f"{path}: {key} must be a string")
+            raise CannotCheck(f"{path}: {key} must be a string")
     return {key.replace("-", "_"): v for key, v in found.items() if v is not None}
 
 
-def identity_from(args: argparse.Namespace) -> Identity:
-    defaults = project_defaults(args.pyproject)
-    for key in ("repository", "workflow", "environment", "package", "tag"):
+def expected_from(args: argparse.Namespace) -> tuple[Identity, Source]:
+    """The identity and source to check: the flags, or the project's defaults."""
+    for key, value in project_defaults(args.pyproject).items():
         if getattr(args, key) is None:
-            setattr(args, key, defaults.get(key))
-    if args.repository_id is None:
-        args.repository_id = defaults.get("repository_id")
+            setattr(args, key, value)
     needed = ("package", "repository", "workflow", "environment")
     if missing := [f"--{key}" for key in needed if getattr(args, key) is None]:
-        raise UsageError(
+        raise CannotCheck(
             f"no expected {', '.join(missing)}: pass them, or run where "
             f"{args.pyproject} declares them ([project] name, [tool.{TOOL_TABLE}])"
         )
     if not REPOSITORY.fullmatch(args.repository):
-        raise UsageError(f"--repository {args.repository!r} is not OWNER/NAME")
+        raise CannotCheck(f"--repository {args.repository!r} is not OWNER/NAME")
     if not WORKFLOW.fullmatch(args.workflow):
-        raise UsageError(
+        raise CannotCheck(
             f"--workflow {args.workflow!r} is not a workflow file name "
             "(such as publish.yml, without .github/workflows/)"
         )
-    return Identity(args.repository, args.workflow, args.environment.strip())
-
-
-def source_from(args: argparse.Namespace) -> Source:
-    """What the certificate must record of the source; after identity_from,
-    which fills in the project's defaults."""
+    identity = Identity(args.repository, args.workflow, args.environment.strip())
     tag = "v{version}" if args.tag is None else args.tag
     commit, repository_id = args.commit, args.repository_id
     if not TAG.fullmatch(tag):
-        raise UsageError(
+        raise CannotCheck(
             f"--tag {tag!r} is not a tag pattern: a tag name holding "
             "{version} once, such as v{version}"
         )
     if commit is not None and not COMMIT.fullmatch(commit):
-        raise UsageError(f"--commit {commit!r} is not a full commit hash")
+        raise CannotCheck(f"--commit {commit!r} is not a full commit hash")
     if repository_id is not None and not REPOSITORY_ID.fullmatch(repository_id):
-        raise UsageError(f"--repository-id {repository_id!r} is not a number")
-    return Source(tag, commit and commit.lower(), repository_id)
-
-
-def index_options(args: argparse.Namespace) -> IndexOptions:
-    if args.index_url is None:
-        from pypi_simple import PYPI_SIMPLE_ENDPOINT
-
-        args.index_url = PYPI_SIMPLE_ENDPOINT
-    if problem := url_problem(args.index_url, args.insecure_local_index):
-        raise UsageError(f"--index-url {args.index_url}: {problem}")
-    retries = RETRY_DELAYS[: args.retries]
-    local = args.insecure_local_index
-    return IndexOptions(args.index_url, args.timeout, retries, args.jobs, local)
+        raise CannotCheck(f"--repository-id {repository_id!r} is not a number")
+    return identity, Source(tag, commit and commit.lower(), repository_id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1845,14 +1578,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("sigstore").setLevel(logging.ERROR)
     try:
         report = run(args)
-    except (UsageError, IndexUnavailable) as error:
+    except CannotCheck as error:
         message = str(error)
     # A case not foreseen still gets one line, and exit status 2 ("could not
     # check"): a traceback's status 1 would read as evidence against a file.
     except Exception as error:  # noqa: BLE001
         message = f"unexpected {type(error).__name__}: {error}"
     else:
-        print(render_json(report) if args.json else render_text(report))
+        print(report.as_json() if args.json else report.as_text())
         return report.exit_code
     if args.json:
         print(json.dumps({"error": message, "exit_code": 2}, indent=2))
