@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -191,21 +192,33 @@ def data_args(answers: Mapping[str, Any]) -> list[str]:
     return args
 
 
+# Each copy made so far, by template, tag and answers, as the copy left it.
+_COPIES: dict[str, Path] = {}
+
+
 def copy_project(
     template: Path, dst: Path, tag: str, answers: Mapping[str, Any] | None = None
 ) -> Path:
-    """`copier copy` at a tag; the template's task makes the first commit."""
-    copier(
-        "copy",
-        "--trust",
-        "--defaults",
-        "--quiet",
-        f"--vcs-ref={tag}",
-        *data_args({**BASE_ANSWERS, **(answers or {})}),
-        template,
-        dst,
-    )
-    assert git(dst, "status", "--porcelain") == "", "the copy task did not commit"
+    """`copier copy` at a tag; the template's task makes the first commit.
+    Copier runs once per template, tag and answers; later calls get a copy of
+    its result (git repository included)."""
+    data = {**BASE_ANSWERS, **(answers or {})}
+    key = repr((str(template), tag, sorted(data.items())))
+    if key not in _COPIES:
+        made = Path(tempfile.mkdtemp(prefix="copied-")) / "project"
+        copier(
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            f"--vcs-ref={tag}",
+            *data_args(data),
+            template,
+            made,
+        )
+        assert git(made, "status", "--porcelain") == "", "the copy task did not commit"
+        _COPIES[key] = made
+    shutil.copytree(_COPIES[key], dst, symlinks=True)
     return dst
 
 
