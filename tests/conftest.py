@@ -94,6 +94,7 @@ BUILT: list[dict[str, str]] = [
     for source in ("pyproject", "tag")
     if source == "pyproject" or backend in TAG_VERSION_BACKENDS
 ]
+assert all(c["python_floor"] in RUNNABLE_FLOORS for c in BUILT), BUILT
 
 
 def combination_id(answers: Mapping[str, str]) -> str:
@@ -281,14 +282,9 @@ def project(renders: Renders, combination: dict[str, str]) -> Path:
 
 
 @pytest.fixture(params=BUILT, ids=combination_id)
-def built_combination(request: pytest.FixtureRequest) -> dict[str, str]:
-    return dict(request.param)
-
-
-@pytest.fixture
-def built_project(renders: Renders, built_combination: dict[str, str]) -> Path:
+def built_project(renders: Renders, request: pytest.FixtureRequest) -> Path:
     """A rendered project of the BUILT combinations, whose slow paths run."""
-    return renders(built_combination)
+    return renders(request.param)
 
 
 def load_yaml(path: Path) -> Any:

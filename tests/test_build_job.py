@@ -288,7 +288,7 @@ def test_backend_comes_from_its_wheel_or_not_at_all(
     """With either of the backend's two pinned hashes altered alone, the build
     uses the wheel (the sdist's hash altered) or stops (the wheel's): it never
     builds the backend from its sdist instead."""
-    project = renders({"build_backend": "setuptools"})
+    project = renders(representative(build_backend="setuptools"))
     built = builds.job(project).workdir
     constraints = ".github/release-requirements/build-constraints.txt"
     original = (built / constraints).read_text()

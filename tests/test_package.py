@@ -12,7 +12,6 @@ import pytest
 
 from conftest import (
     LOCAL_UV,
-    RUNNABLE_FLOORS,
     Builds,
     job_run_steps,
     load_toml,
@@ -91,22 +90,10 @@ def test_wheel_carries_the_license_and_typing_marker(
     assert headers["Metadata-Version"] >= "2.4"
 
 
-def runnable(combination: dict[str, str]) -> None:
-    if combination["python_floor"] not in RUNNABLE_FLOORS:
-        pytest.skip(
-            f"needs Python {combination['python_floor']}+, and this machine has "
-            "only 3.11 (uv cannot download interpreters here)"
-        )
-
-
 @pytest.mark.slow
 def test_wheel_installs_into_a_fresh_venv_and_imports(
-    built_project: Path,
-    builds: Builds,
-    built_combination: dict[str, str],
-    tmp_path: Path,
+    built_project: Path, builds: Builds, tmp_path: Path
 ) -> None:
-    runnable(built_combination)
     venv = tmp_path / "venv"
     run(tool("uv"), "venv", "--quiet", venv, env=LOCAL_UV)
     python = venv / "bin/python"
@@ -130,9 +117,8 @@ def test_wheel_installs_into_a_fresh_venv_and_imports(
 
 @pytest.mark.slow
 def test_projects_own_tests_pass_as_its_ci_runs_them(
-    built_project: Path, builds: Builds, built_combination: dict[str, str]
+    built_project: Path, builds: Builds
 ) -> None:
-    runnable(built_combination)
     checkout = builds(built_project)
     # CI installs exactly uv.lock, which the copy task commits.
     if not (checkout / "uv.lock").exists():

@@ -18,6 +18,7 @@ updated with `copier update --trust --defaults`, as a user does.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
 import shutil
@@ -206,6 +207,7 @@ def copy_project(
     key = repr((str(template), tag, sorted(data.items())))
     if key not in _COPIES:
         made = Path(tempfile.mkdtemp(prefix="copied-")) / "project"
+        atexit.register(shutil.rmtree, made.parent, ignore_errors=True)
         copier(
             "copy",
             "--trust",

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Builds, Job, Step, job_run_steps
+from conftest import Builds, Job, Step, job_run_steps, representative
 from local_index import FakeIndex
 
 pytestmark = pytest.mark.slow
@@ -73,7 +73,9 @@ class Verify:
 @pytest.fixture
 def verify(renders: Any, builds: Builds, index: FakeIndex, tmp_path: Path) -> Verify:
     index.project = "acme-widget-tools"
-    return Verify(builds(renders({"publishing_tool": "pypa-action"})), index, tmp_path)
+    return Verify(
+        builds(renders(representative(publishing_tool="pypa-action"))), index, tmp_path
+    )
 
 
 STEP_COMMAND = (

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import copier
 import pytest
 from test_build_job import GUARD, distributions, rebuild_on_another_runner, step
+from test_update import assert_no_conflicts, commit_all, copy_project, update
 
 from conftest import (
     LOCAL_UV,
@@ -24,7 +24,6 @@ from conftest import (
     Builds,
     Job,
     copier_config,
-    git_repository,
     job_run_steps,
     load_toml,
     render,
@@ -201,31 +200,18 @@ def test_a_commit_between_tags_builds_a_development_version_never_released(
 # --- Switching on `copier update` ------------------------------------------------
 
 
-def made_and_committed(template: Path, dst: Path, answers: dict[str, str]) -> Path:
-    render(template, dst, answers)
-    return git_repository(dst, dst.with_name(dst.name + "-repo"))
-
-
-def update(project: Path, **answers: str) -> None:
-    copier.run_update(
-        str(project),
-        data=answers,
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        skip_tasks=True,
-        quiet=True,
-    )
-    run("git", "add", "--all", cwd=project)
-    run("git", "commit", "--quiet", "-m", "update", cwd=project)
+def switch(project: Path, version_source: str) -> None:
+    update(project, f"--data=version_source={version_source}")
+    assert_no_conflicts(project)
+    commit_all(project, f"Take the version from {version_source}")
 
 
 @pytest.mark.slow
 def test_switching_to_the_tag_on_update_builds_the_tags_version(
     template_repo: Path, tmp_path: Path
 ) -> None:
-    project = made_and_committed(
-        template_repo, tmp_path / "made", {"build_backend": "hatchling"}
+    project = copy_project(
+        template_repo, tmp_path / "made", "HEAD", {"build_backend": "hatchling"}
     )
     pyproject = project / "pyproject.toml"
     # Released twice already: a dependency, and the version bumped.
@@ -236,8 +222,7 @@ def test_switching_to_the_tag_on_update_builds_the_tags_version(
     run("git", "commit", "--quiet", "--all", "-m", "release 1.9.0", cwd=project)
 
     # The migration hands the bumped line back: no conflict on it.
-    update(project, version_source="tag")
-    assert "<<<<<<<" not in pyproject.read_text()
+    switch(project, "tag")
     data = load_toml(pyproject)
     assert data["project"]["dependencies"] == ["attrs>=23"]
     assert data["project"]["dynamic"] == ["version"]
@@ -252,7 +237,7 @@ def test_switching_to_the_tag_on_update_builds_the_tags_version(
 
     # And back: a static version again, the user's edit kept.
     shutil.rmtree(project / "dist")
-    update(project, version_source="pyproject")
+    switch(project, "pyproject")
     data = load_toml(pyproject)
     assert data["project"]["version"] == "0.1.0"
     assert "dynamic" not in data["project"]
