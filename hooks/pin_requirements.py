@@ -4,9 +4,9 @@ Every package a release job installs is pinned by version and sha256 in
 template/.github/release-requirements/, and installed with hashes required.
 This command makes those files from what the template declares:
 
-- uv.txt, twine.txt, sign.txt: `tool_versions` in copier.yml (uv, twine,
-  pypi-attestations);
-- verify.txt: the PEP 723 dependencies of the verification script;
+- uv.txt, twine.txt: `tool_versions` in copier.yml (uv, twine);
+- verify.txt: `tool_versions`' pypi-attestations, which signs, and the PEP 723
+  dependencies of the verification script;
 - build-constraints.txt, one per backend: `build_requires` in copier.yml,
   with the backend's `vcs_requires` (hatch-vcs, setuptools-scm);
 
@@ -103,15 +103,16 @@ def declared() -> tuple[list[Pinned], str]:
             (f"twine=={tools['twine']}",),
             "twine, which checks the metadata in the build job",
         ),
-        Pinned(
-            OUTPUT / "sign.txt",
-            (f"pypi-attestations=={tools['pypi-attestations']}",),
-            "pypi-attestations, which signs in the publish job",
-        ),
+        # One environment signs and verifies in the publish job: one
+        # resolution, so that the signing tool is the pinned one.
         Pinned(
             OUTPUT / "verify.txt",
-            script_dependencies(),
-            "the dependencies of scripts/verify_attestations.py",
+            (
+                f"pypi-attestations=={tools['pypi-attestations']}",
+                *script_dependencies(),
+            ),
+            "pypi-attestations, which signs in the publish job, and the "
+            "dependencies of scripts/verify_attestations.py",
         ),
     ]
     files += [

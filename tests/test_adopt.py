@@ -44,7 +44,7 @@ ADDED = {
     ".github/scripts/install-tools.sh",
     *(
         f".github/release-requirements/{name}.txt"
-        for name in ("uv", "twine", "sign", "verify", "build-constraints")
+        for name in ("uv", "twine", "verify", "build-constraints")
     ),
     "scripts/verify_attestations.py",
     "scripts/check_project.py",

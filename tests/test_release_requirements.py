@@ -86,7 +86,7 @@ def test_declared_versions_are_the_pinned_versions(renders: Any) -> None:
         assert pinned["uv.txt"] == {"uv": f"uv=={tools['uv']}"}
         assert pinned["twine.txt"]["twine"] == f"twine=={tools['twine']}"
         attestations = f"pypi-attestations=={tools['pypi-attestations']}"
-        assert pinned["sign.txt"]["pypi-attestations"] == attestations
+        assert pinned["verify.txt"]["pypi-attestations"] == attestations
         backend = answers.get("build_backend", "uv_build")
         declared = Requirement(copier_config()["build_requires"]["default"][backend])
         (pin,) = [
@@ -172,7 +172,7 @@ def shipped(renders: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pinned", ["uv.txt", "sign.txt"])
+@pytest.mark.parametrize("pinned", ["uv.txt", "verify.txt"])
 def test_install_with_one_hash_altered_is_refused(
     shipped: Path, tmp_path: Path, pinned: str
 ) -> None:

@@ -72,7 +72,7 @@ ARTIFACTS = {"dist": "dist/", "rebuilt": "dist/"}
 # install, the compare job's list, the released commit's check and
 # verification scripts, signing and upload.
 TOKEN_JOB_COMMANDS = (
-    "bash .github/scripts/install-tools.sh sign.txt verify.txt",
+    "bash .github/scripts/install-tools.sh verify.txt",
     """printf '%s\\n' "${SHA256SUMS}" > "${RUNNER_TEMP}/SHA256SUMS\"""",
     'bash .github/scripts/check-dist.sh "${GITHUB_REF_NAME#v}" dist'
     ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS"',
@@ -240,7 +240,12 @@ def test_every_install_requires_hashes_and_uv_is_verified(project: Path) -> None
     for words in installs:
         assert "--require-hashes" in words and "--no-deps" in words
         assert "--only-binary=:all:" in words
-        assert words[words.index("--requirement") + 1].startswith('"${requirements}/')
+        if '"${files[@]}"' in words:  # the job's files, each from the folder
+            assert 'files+=(--requirement "${requirements}/${file}")' in script
+        else:
+            assert words[words.index("--requirement") + 1].startswith(
+                '"${requirements}/'
+            )
     assert "requirements=.github/release-requirements\n" in script
     assert '--requirement "${requirements}/uv.txt"' in script
     for name, job in jobs.items():

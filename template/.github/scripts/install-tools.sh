@@ -19,9 +19,13 @@ python3 -m pip install --quiet --disable-pip-version-check --target "${uv}" \
 echo "${uv}/bin" >> "${GITHUB_PATH:?}"
 [ "$#" -gt 0 ] || exit 0
 
-"${uv}/bin/uv" venv --quiet "${tools}"
+# One install of every file: a package pinned twice at two versions fails it,
+# where one install after another would let the last file win.
+files=()
 for file in "$@"; do
-  "${uv}/bin/uv" pip install --quiet --python "${tools}" \
-    --require-hashes --no-deps --only-binary=:all: --requirement "${requirements}/${file}"
+  files+=(--requirement "${requirements}/${file}")
 done
+"${uv}/bin/uv" venv --quiet "${tools}"
+"${uv}/bin/uv" pip install --quiet --python "${tools}" \
+  --require-hashes --no-deps --only-binary=:all: "${files[@]}"
 echo "${tools}/bin" >> "${GITHUB_PATH}"
