@@ -40,8 +40,8 @@ RELEASING = Path("docs/releasing.md")
 MARKERS = ("<<<<<<< ", ">>>>>>> ")
 # The fix for something of the template's that a resolution dropped.
 RECOPY = (
-    "restore it with `copier recopy --trust --defaults`, then keep your own "
-    "lines with `git add -p`"
+    "restore it with `copier recopy --trust --defaults`, then take your own "
+    "lines back with `git restore -p`"
 )
 
 
