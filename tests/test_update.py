@@ -631,7 +631,7 @@ def test_migration_is_idempotent_and_bounded_by_versions(tmp_path: Path) -> None
 
 # What a later release does to pyproject.toml: a new table where the template
 # adds them (under the banner that opens its tables) and a new pin.
-BANNER_END = "# " + "-" * 77 + "\n{%- if build_backend == 'uv_build' %}"
+BANNER_END = "# " + "-" * 77 + "\n{%- if version_source == 'tag' %}"
 NEW_TABLE = '\n[tool.check-wheel-contents]\nignore = ["W002"]\n'
 OLD_PIN, NEW_PIN = '"pytest>=9"', '"pytest>=9.1"'
 
