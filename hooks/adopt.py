@@ -47,7 +47,7 @@ PUBLISHING_FILES = (
     ".github/release-requirements",
     ".github/scripts/build-dist.sh",
     ".github/scripts/check-dist.sh",
-    ".github/scripts/compare-dist.sh",
+    ".github/scripts/release-version.sh",
     ".github/scripts/install-tools.sh",
     "scripts/verify_attestations.py",
     "scripts/check_project.py",

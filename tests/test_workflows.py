@@ -7,6 +7,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from conftest import (
     action_pins,
     assert_publishing_files_pass_their_checkers,
@@ -66,27 +68,30 @@ def test_template_pins_match_the_checked_pins() -> None:
 
 # The one job that may hold an OIDC token, the one in the environment.
 TOKEN_JOB = "publish"
-# The artifacts: distributions, the build's and the rebuild's.
-ARTIFACTS = {"dist": "dist/", "rebuilt": "dist/"}
-# Every command the token job's shell steps may start: the hash-checked
-# install, the compare job's list, the released commit's check and
+# The one artifact: the build job's distributions. The rebuild uploads
+# nothing: its list of names and digests, a job output, is what is believed.
+ARTIFACTS = {"dist": "dist/"}
+# Every command the token job's shell steps may start: the tag's check, the
+# hash-checked install, the rebuild's list, the released commit's check and
 # verification scripts, signing and upload.
 TOKEN_JOB_COMMANDS = (
+    "bash .github/scripts/release-version.sh",
     "bash .github/scripts/install-tools.sh verify.txt",
     """printf '%s\\n' "${SHA256SUMS}" > "${RUNNER_TEMP}/SHA256SUMS\"""",
-    'bash .github/scripts/check-dist.sh "${GITHUB_REF_NAME#v}" dist'
+    'bash .github/scripts/check-dist.sh "${VERSION}" dist'
     ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS"',
     "pypi-attestations sign dist/*.tar.gz dist/*.whl",
-    'python scripts/verify_attestations.py dist dist/ --commit "${GITHUB_SHA}"',
-    "uv publish --trusted-publishing always dist/*",
+    "python -I scripts/verify_attestations.py dist dist/ --commit"
+    ' "${GITHUB_SHA}" --no-pyproject --package ',
+    "uv publish --no-config --trusted-publishing always dist/*",
 )
-# What the token job may check out: its scripts and requirements, the
-# verification script and the pyproject.toml it reads the identity from.
+# What the token job may check out: its scripts and requirements and the
+# verification script; no configuration (pyproject.toml, uv.toml) of the
+# checkout, which could redirect the upload or the expected identity.
 TOKEN_JOB_FILES = (
     ".github/release-requirements/",
     ".github/scripts/",
     "scripts/verify_attestations.py",
-    "pyproject.toml",
 )
 
 
@@ -109,6 +114,9 @@ def test_permissions_are_least_privilege(
         granted = dict(job["permissions"])
         if name == TOKEN_JOB:
             assert granted == token_job_permissions(combination), name
+        elif name == "compare":
+            # It reads two job outputs and checks out nothing.
+            assert granted == {} and not steps_using(job, "actions/"), name
         else:
             assert granted == {"contents": "read"}, name
         # A private repository's checkout needs contents: read.
@@ -140,34 +148,87 @@ def test_without_provenance_the_token_job_cannot_store_attestations(
 
 def test_upload_waits_for_every_check(project: Path) -> None:
     jobs = publish(project)["jobs"]
-    assert jobs["publish"]["needs"] == "compare"
+    assert set(jobs["publish"]["needs"]) == {"compare", "rebuild"}
     # The rebuild runs beside the build, apart from it.
     assert "needs" not in jobs["rebuild"]
     assert set(jobs["compare"]["needs"]) == {"build", "rebuild"}
-    assert jobs["verify-release"]["needs"] == "publish"
+    assert set(jobs["verify-release"]["needs"]) == {"publish", "rebuild"}
 
 
-def test_the_token_job_takes_its_list_from_the_compare_job(project: Path) -> None:
-    """The list of names and sha256 passes as the compare job's output, which
-    no other job of the run can set, and lands in one file."""
+def test_each_build_job_vouches_for_its_own_files(project: Path) -> None:
+    """The build and the rebuild each publish their files' names and sha256 as
+    their own output (set by their own runner, no other job's); the compare
+    job requires the two to be equal, and every later job believes the
+    rebuild's list, never an artifact's name."""
     jobs = publish(project)["jobs"]
-    compare = jobs["compare"]
-    assert dict(compare["outputs"]) == {
-        "sha256sums": "${{ steps.compare.outputs.sha256sums }}"
+    for name in ("build", "rebuild"):
+        assert dict(jobs[name]["outputs"]) == {
+            "sha256sums": "${{ steps.files.outputs.sha256sums }}"
+        }, name
+        (files,) = [s for s in jobs[name]["steps"] if s.get("id") == "files"]
+        assert files["run"].endswith(' dist --github-output "${GITHUB_OUTPUT}"')
+    (compare,) = jobs["compare"]["steps"]
+    assert dict(compare["env"]) == {
+        "BUILT": "${{ needs.build.outputs.sha256sums }}",
+        "REBUILT": "${{ needs.rebuild.outputs.sha256sums }}",
     }
-    (step,) = [s for s in compare["steps"] if s.get("id") == "compare"]
-    lines = step["run"].splitlines()
-    assert lines[0].startswith(
-        'bash .github/scripts/compare-dist.sh built rebuilt "${RUNNER_TEMP}/SHA256SUMS"'
+    for name in (TOKEN_JOB, "verify-release"):
+        kept = [s for s in jobs[name]["steps"] if "SHA256SUMS" in s.get("env", {})]
+        assert [dict(s["env"]) for s in kept] == [
+            {"SHA256SUMS": "${{ needs.rebuild.outputs.sha256sums }}"}
+        ], name
+    # verify-release compares the index with that list, not with a download.
+    assert not steps_using(jobs["verify-release"], "actions/download-artifact")
+    assert '--sha256sums "${RUNNER_TEMP}/SHA256SUMS"' in runs_of(jobs["verify-release"])
+
+
+def test_the_tag_is_read_once_per_job_and_never_run(project: Path) -> None:
+    """Each job that needs the version takes it from one checked step: no
+    step's script names the tag (git lets a tag hold `$(...)`), and every
+    step that uses the version gets the checked value through its env."""
+    text = (project / WORKFLOWS / "publish.yml").read_text()
+    assert "GITHUB_REF_NAME" not in text and "github.ref_name" not in text
+    for name, job in publish(project)["jobs"].items():
+        steps = job["steps"]
+        versioned = [s for s in steps if "${VERSION}" in str(s.get("run", ""))]
+        if not versioned:
+            continue
+        reads = [s for s in steps if s.get("id") == "version"]
+        assert [s["run"] for s in reads] == [
+            "bash .github/scripts/release-version.sh"
+        ], name
+        first = steps.index(reads[0])
+        assert all(steps.index(s) > first for s in versioned), name
+        for step in versioned:
+            assert step["env"]["VERSION"] == "${{ steps.version.outputs.version }}"
+
+
+def test_the_token_job_reads_no_project_configuration(
+    project: Path, combination: dict[str, str]
+) -> None:
+    """The identity the verification script expects is rendered into the
+    workflow, not read from the checkout, and nothing of the checkout can
+    name another upload address."""
+    job = publish(project)["jobs"][TOKEN_JOB]
+    answers = load_yaml(project / ".copier-answers.yml")
+    package = canonicalize_name(str(answers["distribution_name"]))
+    identity = (
+        f'--no-pyproject --package "{package}"'
+        f' --repository "{answers["github_repository"]}"'
+        ' --workflow "publish.yml" --environment "pypi"'
     )
-    assert lines[1] == (
-        '{ echo "sha256sums<<EOF"; cat "${RUNNER_TEMP}/SHA256SUMS"; echo EOF; }'
-        ' >> "${GITHUB_OUTPUT}"'
-    )
-    kept = [s for s in jobs[TOKEN_JOB]["steps"] if "SHA256SUMS" in s.get("env", {})]
-    assert [dict(s["env"]) for s in kept] == [
-        {"SHA256SUMS": "${{ needs.compare.outputs.sha256sums }}"}
-    ]
+    for step in job["steps"]:
+        script = str(step.get("run", ""))
+        if script.startswith("uv "):
+            assert script.startswith("uv publish --no-config "), script
+        if "verify_attestations.py" in script:
+            assert script.endswith(identity) or f"{identity} ||" in script, script
+    action = steps_using(job, "pypa/gh-action-pypi-publish")
+    for step in action:
+        assert dict(step["with"]) == {"packages-dir": "dist/", "attestations": True}
+    install = (project / INSTALL_SCRIPT).read_text()
+    assert install.count('/bin/uv" venv --no-config ') == 1
+    assert install.count('/bin/uv" pip install --no-config ') == 1
 
 
 def test_nothing_is_signed_before_the_rebuild_reproduced_it(project: Path) -> None:
@@ -182,7 +243,7 @@ def test_nothing_is_signed_before_the_rebuild_reproduced_it(project: Path) -> No
     signed = [
         i
         for i, s in enumerate(job["steps"])
-        if runs[i].startswith(("pypi-attestations sign", "python scripts/", "uv "))
+        if runs[i].startswith(("pypi-attestations sign", "python ", "uv "))
         or ("uses" in s and not str(s["uses"]).startswith(fetching))
     ]
     assert checked and signed and checked[0] < signed[0]
@@ -203,8 +264,7 @@ def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
     assert uploaded == ARTIFACTS
     job = jobs[TOKEN_JOB]
     for step in steps_using(job, "actions/download-artifact"):
-        # The files to sign and upload; the rebuild's only to compare, in a
-        # job without a token.
+        # The files to sign and upload, checked against the rebuild's list.
         assert dict(step["with"]) == {"name": "dist", "path": "dist/"}
     # What the token job checks out is a short list of the commit's files.
     (checkout,) = steps_using(job, "actions/checkout")
@@ -328,13 +388,16 @@ def test_publish_steps_follow_the_tool(
         # Sign, verify, check again with the attestations, upload: in order.
         order = [
             "pypi-attestations sign dist/*.tar.gz dist/*.whl",
-            'python scripts/verify_attestations.py dist dist/ --commit "${GITHUB_SHA}"',
-            'bash .github/scripts/check-dist.sh "${GITHUB_REF_NAME#v}" dist'
+            "python -I scripts/verify_attestations.py dist dist/ --commit",
+            'bash .github/scripts/check-dist.sh "${VERSION}" dist'
             ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS" --attestations',
-            "uv publish --trusted-publishing always dist/*",
+            "uv publish --no-config --trusted-publishing always dist/*",
         ]
         scripts = [str(s.get("run", "")) for s in job["steps"]]
-        found = [scripts.index(line) for line in order]
+        found = [
+            next(i for i, run in enumerate(scripts) if run.startswith(line))
+            for line in order
+        ]
         assert found == sorted(found) and found[-1] == len(scripts) - 1
     # The job that uploads checks again what the build job checked.
     for name in ("build", "publish"):
@@ -367,28 +430,21 @@ def test_both_tools_share_the_build_jobs(renders: Any) -> None:
 def test_rebuild_is_an_independent_build_with_the_same_tools(project: Path) -> None:
     jobs = publish(project)["jobs"]
     from_tag = load_toml(project / "pyproject.toml")["project"].get("dynamic")
-    version = ' "${GITHUB_REF_NAME#v}"' if from_tag else ""
+    expected: dict[str, Any] = {
+        "name": "Build the sdist and the wheel",
+        "run": "bash .github/scripts/build-dist.sh",
+    }
+    if from_tag:
+        expected["run"] += ' "${VERSION}"'
+        expected["env"] = {"VERSION": "${{ steps.version.outputs.version }}"}
     build = [s for s in jobs["build"]["steps"] if "build-dist" in s.get("run", "")]
     rebuild = [s for s in jobs["rebuild"]["steps"] if "build-dist" in s.get("run", "")]
-    assert (
-        build
-        == rebuild
-        == [
-            {
-                "name": "Build the sdist and the wheel",
-                "run": f"bash .github/scripts/build-dist.sh{version}",
-            }
-        ]
-    )
-    # Its own checkout, not the build job's files; only the results meet,
+    assert build == rebuild == [expected]
+    # Its own checkout, not the build job's files; only the two lists meet,
     # in a job that compares them.
     assert not steps_using(jobs["rebuild"], "actions/download-artifact")
-    fetched = steps_using(jobs["compare"], "actions/download-artifact")
-    assert {(s["with"]["name"], s["with"]["path"]) for s in fetched} == {
-        ("dist", "built/"),
-        ("rebuilt", "rebuilt/"),
-    }
-    assert "compare-dist.sh built rebuilt" in runs_of(jobs["compare"])
+    assert not steps_using(jobs["rebuild"], "actions/upload-artifact")
+    assert not steps_using(jobs["compare"], "actions/")
 
 
 def test_tools_run_through_uvx_are_pinned(project: Path) -> None:
