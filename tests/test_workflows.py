@@ -10,6 +10,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from conftest import (
+    REPO,
     action_pins,
     assert_publishing_files_pass_their_checkers,
     copier_config,
@@ -510,3 +511,12 @@ def test_releasing_doc_follows_the_workflow(
     # attestations exist before the upload: the uv flow.
     offered = "verify_attestations.py dist dist/" in doc
     assert offered == (combination["publishing_tool"] == "uv")
+
+
+def test_every_claim_of_the_release_path_names_a_test_that_exists() -> None:
+    claims = (REPO / "docs/release-path-claims.md").read_text()
+    named = re.findall(r"`(tests/test_\w+\.py)::(test_\w+)`", claims)
+    assert len(named) >= 10, named
+    for module, test in named:
+        source = (REPO / module).read_text()
+        assert re.search(rf"^def {test}\(", source, re.MULTILINE), f"{module}::{test}"
