@@ -223,14 +223,19 @@ class Runner:
         workflow = load_yaml(self.checkout / ".github/workflows/publish.yml")
         top = dict(workflow.get("env") or {})
         for name, job in workflow["jobs"].items():
+            if "steps" not in job:
+                continue  # a reusable workflow: the project's CI
             if "verify_attestations.py release" in str(job["steps"]):
                 continue  # verifies the release on PyPI
+            if "== 'workflow_dispatch'" in str(job.get("if", "")):
+                continue  # the release rehearsal's jobs
             needs = job.get("needs") or []
+            needs = [needs] if isinstance(needs, str) else list(needs)
             yield (
                 name,
                 job,
                 {**top, **dict(job.get("env") or {})},
-                [needs] if isinstance(needs, str) else list(needs),
+                [n for n in needs if "steps" in workflow["jobs"][n]],
             )
 
 

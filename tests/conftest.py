@@ -481,6 +481,8 @@ def read_outputs(written: str) -> dict[str, str]:
 OUTPUT_EXPRESSION = re.compile(
     r"^\$\{\{ (steps|needs)\.([\w-]+)\.outputs\.([\w-]+) \}\}$"
 )
+# A workflow_dispatch input, empty in a run of another event.
+INPUT_EXPRESSION = re.compile(r"^\$\{\{ inputs\.([\w-]+) \}\}$")
 
 
 class Job:
@@ -488,8 +490,9 @@ class Job:
     job's scratch folder, what a step adds to GITHUB_PATH is on the PATH of
     the steps after it, and what it writes to GITHUB_OUTPUT is that step's
     outputs. A step's `${{ steps.<id>.outputs.<name> }}` env values come from
-    those, `${{ needs.<job>.outputs.<name> }}` from `needs`, and any other
-    `${{ }}` value from `expressions`."""
+    those, `${{ needs.<job>.outputs.<name> }}` from `needs`, `${{ inputs.<name>
+    }}` from `inputs` (a workflow_dispatch run's; empty otherwise), and any
+    other `${{ }}` value from `expressions`."""
 
     def __init__(
         self,
@@ -505,6 +508,10 @@ class Job:
         self.expressions: dict[str, str] = {}
         self.needs = dict(needs or {})
         self.step_outputs: dict[str, dict[str, str]] = {}
+        self.inputs: dict[str, str] = {}
+        # The run's other GITHUB_ variables (a workflow_dispatch run's event
+        # name and branch ref, say); a tag's by default.
+        self.github: dict[str, str] = {}
 
     def env(self) -> dict[str, str]:
         github_path = self.runner_temp / "github_path"
@@ -527,6 +534,8 @@ class Job:
         expression this job can fill in (the value is then kept as written)."""
         if text in self.expressions:
             return self.expressions[text]
+        if given := INPUT_EXPRESSION.match(text):
+            return self.inputs.get(given[1], "")
         match = OUTPUT_EXPRESSION.match(text)
         if not match:
             return None
@@ -544,7 +553,9 @@ class Job:
             for name, value in step.env.items()
             if (filled := self.value(str(value))) is not None
         }
-        result = run_step(self.workdir, step, self.ref_name, {**self.env(), **given})
+        result = run_step(
+            self.workdir, step, self.ref_name, {**self.env(), **self.github, **given}
+        )
         added = (self.runner_temp / "github_path").read_text().split("\n")
         self.path = [line for line in reversed(added) if line] + self.path
         if step.id:

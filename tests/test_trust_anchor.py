@@ -8,6 +8,7 @@ before the first step that signs, attests or uploads."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +35,12 @@ SIGNING_ACTIONS = ("actions/attest-build-provenance@", "pypa/gh-action-pypi-publ
 SIGNING_RUNS = ("pypi-attestations sign", "uv publish")
 # The build job runs beside the rebuild and can wait for it: the rebuild
 # finishes first, so the build job's last steps see everything it uploaded.
-ORDER = ("rebuild", "build", "compare", "publish")
+FIRST = ("rebuild", "build")
+# Jobs that cannot run here: the project's CI (a reusable workflow, taken as
+# passed: tests/test_project_tooling.py runs it) and the rehearsal's check of
+# the environment through GitHub's API (tests/test_rehearsal.py).
+ELSEWHERE = ("test", "check-environment")
+CONDITION = re.compile(r"github\.event_name (==|!=) '(\w+)'")
 
 
 class Stopped(NamedTuple):
@@ -55,8 +61,18 @@ class Release:
     """One release of a tagged commit through the workflow's jobs, with an
     artifact store (a folder per artifact name) that every job can replace."""
 
-    def __init__(self, commit: Path, root: Path, tools: list[str]) -> None:
+    def __init__(
+        self,
+        commit: Path,
+        root: Path,
+        tools: list[str],
+        github: dict[str, str] | None = None,
+        inputs: dict[str, str] | None = None,
+    ) -> None:
         self.commit = commit
+        # A tag's release by default; a rehearsal's event, ref and input.
+        self.github = github or {"GITHUB_EVENT_NAME": "release"}
+        self.inputs = inputs or {}
         self.root = root
         self.store = root / "artifacts"
         self.store.mkdir(parents=True)
@@ -83,6 +99,7 @@ class Release:
             RELEASE_TAG,
             needs={n: self.outputs[n] for n in needs},
         )
+        job.github, job.inputs = self.github, self.inputs
         job.workdir.mkdir()
         for step in spec["steps"]:
             uses, script = str(step.get("uses", "")), str(step.get("run", ""))
@@ -117,12 +134,25 @@ class Release:
         self.outputs[name] = job.outputs(spec.get("outputs") or {})
         return None
 
+    def runs(self, name: str) -> bool:
+        """Whether the job's `if:` (on the event's name alone) lets it run."""
+        condition = CONDITION.fullmatch(str(self.jobs[name].get("if", "")))
+        if not condition:
+            return True
+        same = self.github["GITHUB_EVENT_NAME"] == condition[2]
+        return same == (condition[1] == "==")
+
     def __call__(self, attack: Attack | None = None) -> Stopped:
-        for name in ORDER:
+        """Every job, in an order GitHub may run them, up to the first that
+        fails or reaches a step that signs, attests or uploads."""
+        for name in [*FIRST, *(n for n in self.jobs if n not in FIRST)]:
+            if name in ELSEWHERE or not self.runs(name):
+                self.outputs[name] = {}
+                continue
             stopped = self.run_job(name, attack if name == "build" else None)
             if stopped:
                 return stopped
-        raise AssertionError("the publish job neither failed nor signed")
+        raise AssertionError("no job failed or reached a signing step")
 
 
 def sha256(path: Path) -> str:

@@ -32,8 +32,13 @@ def publish(project: Path) -> Any:
     return load_yaml(project / WORKFLOWS / "publish.yml")
 
 
+def steps(job: Any) -> list[Any]:
+    """A job's steps; none for a job that calls a reusable workflow."""
+    return list(job.get("steps", []))
+
+
 def steps_using(job: Any, action: str) -> list[Any]:
-    return [s for s in job["steps"] if str(s.get("uses", "")).startswith(action + "@")]
+    return [s for s in steps(job) if str(s.get("uses", "")).startswith(action + "@")]
 
 
 def test_checkers_accept_the_workflows_and_dependabot(project: Path) -> None:
@@ -53,6 +58,10 @@ def test_every_action_is_pinned_to_the_templates_sha(project: Path) -> None:
         for line in path.read_text().splitlines():
             if match := USES.match(line):
                 ref, comment = match.groups()
+                if ref.startswith("$/"):
+                    # This repository at the commit being run: pinned as it is.
+                    assert (project / ref.removeprefix("$/")).is_file(), ref
+                    continue
                 name, _, sha = ref.partition("@")
                 assert re.fullmatch(r"[0-9a-f]{40}", sha), f"{ref} is not a commit SHA"
                 assert f"{sha}{comment}" == pins[name], f"{path.name}: {line.strip()}"
@@ -67,8 +76,10 @@ def test_template_pins_match_the_checked_pins() -> None:
         assert value == f"{checked[name]['sha']} # {checked[name]['version']}", name
 
 
-# The one job that may hold an OIDC token, the one in the environment.
+# The one job that may hold an OIDC token PyPI accepts, the one in the
+# environment; and the rehearsal's, in an environment of its own.
 TOKEN_JOB = "publish"
+REHEARSAL_JOB = "rehearse"
 # The one artifact: the build job's distributions. The rebuild uploads
 # nothing: its list of names and digests, a job output, is what is believed.
 ARTIFACTS = {"dist": "dist/"}
@@ -109,12 +120,19 @@ def test_permissions_are_least_privilege(
     workflow = publish(project)
     assert workflow["permissions"] == {}
     jobs = workflow["jobs"]
-    expected = {"build", "rebuild", "compare", "publish", "verify-release"}
+    expected = {"build", "rebuild", "test", "compare", "publish"}
+    expected |= {"check-environment", "rehearse", "verify-release"}
     assert set(jobs) == expected
     for name, job in jobs.items():
         granted = dict(job["permissions"])
         if name == TOKEN_JOB:
             assert granted == token_job_permissions(combination), name
+        elif name == REHEARSAL_JOB:
+            # A token only Sigstore's staging instance takes, in its own
+            # environment (tests/test_rehearsal.py).
+            assert granted == {"contents": "read", "id-token": "write"}, name
+        elif name == "check-environment":
+            assert granted == {"actions": "read", "contents": "read"}, name
         elif name == "compare":
             # It reads two job outputs and checks out nothing.
             assert granted == {} and not steps_using(job, "actions/"), name
@@ -127,7 +145,7 @@ def test_permissions_are_least_privilege(
     # approve: no OIDC token before their approval, and one approval.
     in_environment = [n for n, j in jobs.items() if "environment" in j]
     with_token = [n for n, j in jobs.items() if "id-token" in j["permissions"]]
-    assert in_environment == with_token == [TOKEN_JOB]
+    assert in_environment == with_token == [TOKEN_JOB, REHEARSAL_JOB]
     for path in workflows(project):
         other = load_yaml(path)
         assert other["permissions"] == {}, path.name
@@ -149,7 +167,15 @@ def test_without_provenance_the_token_job_cannot_store_attestations(
 
 def test_upload_waits_for_every_check(project: Path) -> None:
     jobs = publish(project)["jobs"]
-    assert set(jobs["publish"]["needs"]) == {"compare", "rebuild"}
+    # The project's own CI on the released commit, beside the builds.
+    assert jobs["test"] == {
+        "name": "Test the released commit",
+        "permissions": {"contents": "read"},
+        "uses": "$/.github/workflows/ci.yml",
+    }
+    ci = load_yaml(project / WORKFLOWS / "ci.yml")
+    assert "workflow_call" in ci["on"]
+    assert set(jobs["publish"]["needs"]) == {"compare", "rebuild", "test"}
     # The rebuild runs beside the build, apart from it.
     assert "needs" not in jobs["rebuild"]
     assert set(jobs["compare"]["needs"]) == {"build", "rebuild"}
@@ -190,16 +216,18 @@ def test_the_tag_is_read_once_per_job_and_never_run(project: Path) -> None:
     text = (project / WORKFLOWS / "publish.yml").read_text()
     assert "GITHUB_REF_NAME" not in text and "github.ref_name" not in text
     for name, job in publish(project)["jobs"].items():
-        steps = job["steps"]
-        versioned = [s for s in steps if "${VERSION}" in str(s.get("run", ""))]
+        ordered = steps(job)
+        versioned = [s for s in ordered if "${VERSION}" in str(s.get("run", ""))]
         if not versioned:
             continue
-        reads = [s for s in steps if s.get("id") == "version"]
+        reads = [s for s in ordered if s.get("id") == "version"]
         assert [s["run"] for s in reads] == [
             "bash .github/scripts/release-version.sh"
         ], name
-        first = steps.index(reads[0])
-        assert all(steps.index(s) > first for s in versioned), name
+        # A rehearsal's version is its input, checked the same way.
+        assert reads[0]["env"] == {"REHEARSAL_VERSION": "${{ inputs.version }}"}
+        first = ordered.index(reads[0])
+        assert all(ordered.index(s) > first for s in versioned), name
         for step in versioned:
             assert step["env"]["VERSION"] == "${{ steps.version.outputs.version }}"
 
@@ -218,7 +246,7 @@ def test_the_token_job_reads_no_project_configuration(
         f' --repository "{answers["github_repository"]}"'
         ' --workflow "publish.yml" --environment "pypi"'
     )
-    for step in job["steps"]:
+    for step in steps(job):
         script = str(step.get("run", ""))
         if script.startswith("uv "):
             assert script.startswith("uv publish --no-config "), script
@@ -238,7 +266,7 @@ def test_nothing_is_signed_before_the_rebuild_reproduced_it(project: Path) -> No
     checks its files against the compare job's list first."""
     jobs = publish(project)["jobs"]
     job = jobs[TOKEN_JOB]
-    runs = [str(s.get("run", "")) for s in job["steps"]]
+    runs = [str(s.get("run", "")) for s in steps(job)]
     checked = [i for i, r in enumerate(runs) if "--sha256sums" in r]
     fetching = ("actions/checkout@", "actions/download-artifact@")
     signed = [
@@ -273,7 +301,7 @@ def test_no_token_job_runs_what_a_build_made(project: Path) -> None:
     for path in str(checkout["with"]["sparse-checkout"]).split():
         assert path.startswith(TOKEN_JOB_FILES), path
         assert (project / path).is_file(), path
-    for step in job["steps"]:
+    for step in steps(job):
         for line in str(step.get("run", "")).splitlines():
             command = line.strip()
             if command and not command.startswith("#"):
@@ -311,7 +339,7 @@ def test_every_install_requires_hashes_and_uv_is_verified(project: Path) -> None
     assert '--requirement "${requirements}/uv.txt"' in script
     for name, job in jobs.items():
         uv_installed = False
-        for step in job["steps"]:
+        for step in steps(job):
             for line in str(step.get("run", "")).splitlines():
                 words = line.split()
                 if "install" in " ".join(words):
@@ -330,7 +358,7 @@ def test_no_run_block_of_three_lines_is_written_twice(project: Path) -> None:
     blocks = [
         str(step["run"])
         for job in publish(project)["jobs"].values()
-        for step in job["steps"]
+        for step in steps(job)
         if len(str(step.get("run", "")).strip().splitlines()) >= 3
     ]
     assert blocks and len(blocks) == len(set(blocks))
@@ -363,11 +391,13 @@ def test_release_jobs_use_no_cache(project: Path) -> None:
 
 
 def test_trigger_follows_the_answer(project: Path, combination: dict[str, str]) -> None:
-    on = publish(project)["on"]
+    on = dict(publish(project)["on"])
+    # The release rehearsal, started by hand (tests/test_rehearsal.py).
+    assert "version" in on.pop("workflow_dispatch")["inputs"]
     if combination["release_trigger"] == "release":
-        assert dict(on) == {"release": {"types": ["published"]}}
+        assert on == {"release": {"types": ["published"]}}
     else:
-        assert dict(on) == {"push": {"tags": ["v*"]}}
+        assert on == {"push": {"tags": ["v*"]}}
 
 
 def test_publish_steps_follow_the_tool(
@@ -375,7 +405,10 @@ def test_publish_steps_follow_the_tool(
 ) -> None:
     jobs = publish(project)["jobs"]
     runs = "\n".join(
-        str(s.get("run", "")) for job in jobs.values() for s in job["steps"]
+        str(s.get("run", ""))
+        for name, job in jobs.items()
+        for s in steps(job)
+        if name != REHEARSAL_JOB
     )
     job = jobs[TOKEN_JOB]
     action = steps_using(job, "pypa/gh-action-pypi-publish")
@@ -394,7 +427,7 @@ def test_publish_steps_follow_the_tool(
             ' --sha256sums "${RUNNER_TEMP}/SHA256SUMS" --attestations',
             "uv publish --no-config --trusted-publishing always dist/*",
         ]
-        scripts = [str(s.get("run", "")) for s in job["steps"]]
+        scripts = [str(s.get("run", "")) for s in steps(job)]
         found = [
             next(i for i, run in enumerate(scripts) if run.startswith(line))
             for line in order
@@ -407,7 +440,7 @@ def test_publish_steps_follow_the_tool(
 
 
 def runs_of(job: Any) -> str:
-    return "\n".join(str(s.get("run", "")) for s in job["steps"])
+    return "\n".join(str(s.get("run", "")) for s in steps(job))
 
 
 def test_build_provenance_follows_the_answer(renders: Any) -> None:
