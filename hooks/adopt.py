@@ -48,6 +48,7 @@ PUBLISHING_FILES = (
     ".github/scripts/build-dist.sh",
     ".github/scripts/check-dist.sh",
     ".github/scripts/release-version.sh",
+    ".github/scripts/check-environment.sh",
     ".github/scripts/install-tools.sh",
     "scripts/verify_attestations.py",
     "scripts/check_project.py",

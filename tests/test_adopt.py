@@ -41,6 +41,7 @@ ADDED = {
     ".github/scripts/build-dist.sh",
     ".github/scripts/check-dist.sh",
     ".github/scripts/release-version.sh",
+    ".github/scripts/check-environment.sh",
     ".github/scripts/install-tools.sh",
     *(
         f".github/release-requirements/{name}.txt"

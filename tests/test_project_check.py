@@ -111,7 +111,7 @@ BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
     ),
     "needs": (
         lambda p: edit(
-            p / PUBLISH, "    needs: [compare, rebuild]\n", "    needs: compare\n"
+            p / PUBLISH, "    needs: [compare, rebuild, test]\n", "    needs: compare\n"
         ),
         f"{PUBLISH}: the `publish` job reads `needs.rebuild` but does not wait for "
         "`rebuild`",
