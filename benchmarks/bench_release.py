@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -58,16 +57,17 @@ from test_update import (  # noqa: E402 - the tests' release builder
 from conftest import (  # noqa: E402 - the tests' workflow runner
     GIT_IDENTITY,
     LOCAL_UV,
+    OUTPUT_EXPRESSION,
     SHARED,
     STEP_SHELL,
     git_repository,
     load_yaml,
+    read_outputs,
 )
 
 FIRST_RELEASE = "v0.1.0"
 BUDGETS = {FIRST_RELEASE: 1.20}
 CHANGE_BUDGET = 1.10
-OUTPUT = re.compile(r"^\$\{\{ (steps|needs)\.([\w-]+)\.outputs\.([\w-]+) \}\}$")
 FIXTURES = SHARED / "fixtures" / "attestations"
 SIGNED = "pypi_attestations-0.0.19.tar.gz"
 SIGNED_BY = [
@@ -94,6 +94,7 @@ class Runner:
             **LOCAL_UV,
             "UV_CACHE_DIR": str(scratch / "uv-cache"),
             "PIP_CACHE_DIR": str(scratch / "pip-cache"),
+            "GITHUB_REF": "refs/tags/v0.1.0",
             "GITHUB_REF_NAME": "v0.1.0",
             # The commit the signed fixture's certificate records, which the
             # verify step passes as --commit.
@@ -137,11 +138,11 @@ class Runner:
         added = [line for line in github_path.read_text().splitlines() if line]
         self.path = list(reversed(added)) + self.path
         if step_id:
-            self.step_outputs[step_id] = outputs(github_output.read_text())
+            self.step_outputs[step_id] = read_outputs(github_output.read_text())
 
     def value(self, text: str) -> str:
         """An env value, with a step's or a finished job's output put in."""
-        match = OUTPUT.match(text)
+        match = OUTPUT_EXPRESSION.match(text)
         if not match:
             return text
         kind, name, key = match.groups()
@@ -222,33 +223,20 @@ class Runner:
         workflow = load_yaml(self.checkout / ".github/workflows/publish.yml")
         top = dict(workflow.get("env") or {})
         for name, job in workflow["jobs"].items():
+            if "steps" not in job:
+                continue  # a reusable workflow: the project's CI
             if "verify_attestations.py release" in str(job["steps"]):
                 continue  # verifies the release on PyPI
+            if "== 'workflow_dispatch'" in str(job.get("if", "")):
+                continue  # the release rehearsal's jobs
             needs = job.get("needs") or []
+            needs = [needs] if isinstance(needs, str) else list(needs)
             yield (
                 name,
                 job,
                 {**top, **dict(job.get("env") or {})},
-                [needs] if isinstance(needs, str) else list(needs),
+                [n for n in needs if "steps" in workflow["jobs"][n]],
             )
-
-
-def outputs(written: str) -> dict[str, str]:
-    """GITHUB_OUTPUT's `name=value` and `name<<DELIMITER` lines, read."""
-    found: dict[str, str] = {}
-    lines = iter(written.splitlines())
-    for line in lines:
-        if "<<" in line:
-            name, delimiter = line.split("<<", 1)
-            value = []
-            for more in lines:
-                if more == delimiter:
-                    break
-                value.append(more)
-            found[name] = "\n".join(value)
-        elif "=" in line:
-            name, _, found[name] = line.partition("=")
-    return found
 
 
 def critical_path(times: dict[str, float], needs: dict[str, list[str]]) -> float:

@@ -8,6 +8,7 @@ import hashlib
 import importlib.util
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -420,6 +421,7 @@ class Step(NamedTuple):
     name: str
     script: str
     env: dict[str, str]
+    id: str = ""
 
 
 def job_run_steps(workflow: Path, job: str) -> list[Step]:
@@ -427,7 +429,12 @@ def job_run_steps(workflow: Path, job: str) -> list[Step]:
     loaded = load_yaml(workflow)
     outer = {**(loaded.get("env") or {}), **(loaded["jobs"][job].get("env") or {})}
     return [
-        Step(str(s["name"]), str(s["run"]), {**outer, **(s.get("env") or {})})
+        Step(
+            str(s["name"]),
+            str(s["run"]),
+            {**outer, **(s.get("env") or {})},
+            str(s.get("id", "")),
+        )
         for s in loaded["jobs"][job]["steps"]
         if "run" in s
     ]
@@ -443,6 +450,7 @@ def run_step(
         env={
             **{k: str(v) for k, v in step.env.items()},
             **LOCAL_UV,
+            "GITHUB_REF": f"refs/tags/{ref_name}",
             "GITHUB_REF_NAME": ref_name,
             **(env or {}),
         },
@@ -450,24 +458,66 @@ def run_step(
     )
 
 
+def read_outputs(written: str) -> dict[str, str]:
+    """GITHUB_OUTPUT's `name=value` and `name<<DELIMITER` lines, as GitHub
+    reads them."""
+    found: dict[str, str] = {}
+    lines = iter(written.splitlines())
+    for line in lines:
+        if "<<" in line:
+            name, delimiter = line.split("<<", 1)
+            value = []
+            for more in lines:
+                if more == delimiter:
+                    break
+                value.append(more)
+            found[name] = "\n".join(value)
+        elif "=" in line:
+            name, _, found[name] = line.partition("=")
+    return found
+
+
+# A step's env value that GitHub fills in: a step's or a needed job's output.
+OUTPUT_EXPRESSION = re.compile(
+    r"^\$\{\{ (steps|needs)\.([\w-]+)\.outputs\.([\w-]+) \}\}$"
+)
+# A workflow_dispatch input, empty in a run of another event.
+INPUT_EXPRESSION = re.compile(r"^\$\{\{ inputs\.([\w-]+) \}\}$")
+
+
 class Job:
     """Runs a job's `run:` steps in order as a runner does: RUNNER_TEMP is the
     job's scratch folder, what a step adds to GITHUB_PATH is on the PATH of
-    the steps after it, and what it writes to GITHUB_OUTPUT is in `outputs`.
-    `expressions` gives the values GitHub would put for a step's `${{ }}`
-    env values."""
+    the steps after it, and what it writes to GITHUB_OUTPUT is that step's
+    outputs. A step's `${{ steps.<id>.outputs.<name> }}` env values come from
+    those, `${{ needs.<job>.outputs.<name> }}` from `needs`, `${{ inputs.<name>
+    }}` from `inputs` (a workflow_dispatch run's; empty otherwise), and any
+    other `${{ }}` value from `expressions`."""
 
-    def __init__(self, workdir: Path, runner_temp: Path, ref_name: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        runner_temp: Path,
+        ref_name: str,
+        needs: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.workdir = workdir
         self.runner_temp = runner_temp
         self.ref_name = ref_name
         self.path: list[str] = []
         self.expressions: dict[str, str] = {}
+        self.needs = dict(needs or {})
+        self.step_outputs: dict[str, dict[str, str]] = {}
+        self.inputs: dict[str, str] = {}
+        # The run's other GITHUB_ variables (a workflow_dispatch run's event
+        # name and branch ref, say); a tag's by default.
+        self.github: dict[str, str] = {}
 
     def env(self) -> dict[str, str]:
         github_path = self.runner_temp / "github_path"
         github_path.parent.mkdir(parents=True, exist_ok=True)
         github_path.write_text("")
+        (self.runner_temp / "github_output").write_text("")
         # The runner's own Python and pip, not the test environment's: a job
         # has only what it installs.
         system = [p for p in os.environ["PATH"].split(os.pathsep) if p != str(BIN)]
@@ -479,20 +529,38 @@ class Job:
             "PATH": path,
         }
 
-    def outputs(self) -> str:
-        """What the steps wrote to GITHUB_OUTPUT, in the format they wrote."""
-        written = self.runner_temp / "github_output"
-        return written.read_text() if written.exists() else ""
+    def value(self, text: str) -> str | None:
+        """What GitHub puts for an env value: None where it is not an
+        expression this job can fill in (the value is then kept as written)."""
+        if text in self.expressions:
+            return self.expressions[text]
+        if given := INPUT_EXPRESSION.match(text):
+            return self.inputs.get(given[1], "")
+        match = OUTPUT_EXPRESSION.match(text)
+        if not match:
+            return None
+        kind, name, key = match.groups()
+        source = self.step_outputs if kind == "steps" else self.needs
+        return source.get(name, {}).get(key, "")
+
+    def outputs(self, declared: Mapping[str, str]) -> dict[str, str]:
+        """The job's outputs, as its `outputs:` map declares them."""
+        return {key: self.value(str(text)) or "" for key, text in declared.items()}
 
     def run(self, step: Step) -> subprocess.CompletedProcess[str]:
         given = {
-            name: self.expressions[value]
+            name: filled
             for name, value in step.env.items()
-            if value in self.expressions
+            if (filled := self.value(str(value))) is not None
         }
-        result = run_step(self.workdir, step, self.ref_name, {**self.env(), **given})
+        result = run_step(
+            self.workdir, step, self.ref_name, {**self.env(), **self.github, **given}
+        )
         added = (self.runner_temp / "github_path").read_text().split("\n")
         self.path = [line for line in reversed(added) if line] + self.path
+        if step.id:
+            written = (self.runner_temp / "github_output").read_text()
+            self.step_outputs[step.id] = read_outputs(written)
         return result
 
     def run_all(self, steps: list[Step]) -> None:

@@ -40,7 +40,8 @@ ADDED = {
     ".github/workflows/publish.yml",
     ".github/scripts/build-dist.sh",
     ".github/scripts/check-dist.sh",
-    ".github/scripts/compare-dist.sh",
+    ".github/scripts/release-version.sh",
+    ".github/scripts/check-environment.sh",
     ".github/scripts/install-tools.sh",
     *(
         f".github/release-requirements/{name}.txt"

@@ -110,9 +110,11 @@ BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
         f"{PUBLISH} defines the `build` job twice",
     ),
     "needs": (
-        lambda p: edit(p / PUBLISH, "    needs: compare\n", "    needs: build\n"),
-        f"{PUBLISH}: the `publish` job reads `needs.compare` but does not wait for "
-        "`compare`",
+        lambda p: edit(
+            p / PUBLISH, "    needs: [compare, rebuild, test]\n", "    needs: compare\n"
+        ),
+        f"{PUBLISH}: the `publish` job reads `needs.rebuild` but does not wait for "
+        "`rebuild`",
     ),
     "lock": (
         lambda p: edit(

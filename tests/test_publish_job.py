@@ -1,6 +1,6 @@
 """The publish job, the one job that holds an OIDC token, its shell steps run
-here as GitHub runs them: it signs, attests and uploads only the files the
-compare job compared, byte for byte, and refuses any other download before its
+here as GitHub runs them: it signs, attests and uploads only the files of the
+rebuild's list, byte for byte, and refuses any other download before its
 first step that signs, attests or uploads."""
 
 from __future__ import annotations
@@ -44,9 +44,10 @@ class Stopped(NamedTuple):
 
 class Publish:
     """One project's publish job on this machine, from the build job's files
-    and the compare job's list, run by the tests of both tools."""
+    and the rebuild's list, run by the tests of both tools."""
 
-    def __init__(self, checkout: Path, build_path: list[str], root: Path) -> None:
+    def __init__(self, build: Job, root: Path) -> None:
+        checkout = build.workdir
         self.checkout = checkout
         self.root = root
         self.steps = list(
@@ -59,29 +60,10 @@ class Publish:
         shutil.copytree(
             checkout / "dist", self.artifact, ignore=shutil.ignore_patterns(".*")
         )
-        self.sha256sums = self.compare(build_path)
+        # The rebuild's list is the build's, byte for byte (the compare job
+        # requires it; tests/test_build_job.py rebuilds).
+        self.sha256sums = build.step_outputs["files"]["sha256sums"]
         self.installed: list[str] | None = None
-
-    def compare(self, build_path: list[str]) -> str:
-        """The compare job's step on the build's files (as built and as
-        rebuilt: tests/test_build_job.py rebuilds), and its output."""
-        job = Job(self.root / "compare", self.root / "compare-temp", VERSION_TAG)
-        shutil.copytree(self.checkout / ".github", job.workdir / ".github")
-        for side in ("built", "rebuilt"):
-            shutil.copytree(self.artifact, job.workdir / side)
-        job.path = build_path
-        (compare,) = [
-            s
-            for s in load_yaml(self.checkout / ".github/workflows/publish.yml")["jobs"][
-                "compare"
-            ]["steps"]
-            if s.get("id") == "compare"
-        ]
-        result = job.run(Step(compare["name"], compare["run"], {}))
-        assert result.returncode == 0, result.stdout + result.stderr
-        head, _, rest = job.outputs().partition("\n")
-        assert head == "sha256sums<<EOF" and rest.endswith("\nEOF\n")
-        return rest.removesuffix("\nEOF\n")
 
     def run(
         self,
@@ -92,12 +74,13 @@ class Publish:
         """The job's steps in order up to the first that signs, attests or
         uploads; checkout and download are done as the actions do them, and
         `tamper` changes the download."""
-        job = Job(workdir, workdir.parent / f"{workdir.name}-temp", VERSION_TAG)
-        job.expressions = {
-            "${{ needs.compare.outputs.sha256sums }}": (
-                self.sha256sums if sha256sums is None else sha256sums
-            )
-        }
+        listed = self.sha256sums if sha256sums is None else sha256sums
+        job = Job(
+            workdir,
+            workdir.parent / f"{workdir.name}-temp",
+            VERSION_TAG,
+            needs={"rebuild": {"sha256sums": listed}},
+        )
         for step in self.steps:
             uses = str(step.get("uses", ""))
             if uses.startswith("actions/checkout@"):
@@ -116,7 +99,10 @@ class Publish:
             else:
                 result = job.run(
                     Step(
-                        str(step["name"]), str(step["run"]), dict(step.get("env") or {})
+                        str(step["name"]),
+                        str(step["run"]),
+                        dict(step.get("env") or {}),
+                        str(step.get("id", "")),
                     )
                 )
                 if result.returncode:
@@ -136,7 +122,7 @@ def publishes(
         answers = next(c for c in BUILT if c["publishing_tool"] == tool_answer)
         job = builds.job(renders(answers))
         made[tool_answer] = Publish(
-            job.workdir, job.path, tmp_path_factory.mktemp(f"publish-{tool_answer}")
+            job, tmp_path_factory.mktemp(f"publish-{tool_answer}")
         )
     return made
 
@@ -145,7 +131,7 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_compare_lists_every_file_it_compared(publishes: dict[str, Publish]) -> None:
+def test_the_build_lists_every_file_it_made(publishes: dict[str, Publish]) -> None:
     for publish in publishes.values():
         artifact = publish.artifact
         assert publish.sha256sums == (
@@ -176,7 +162,7 @@ def a_gitignore_directory(dist: Path) -> None:
 
 def a_third_wheel(dist: Path) -> None:
     # A well-formed wheel of the version, for another platform: only the
-    # compare job's list tells it was never compared.
+    # rebuild's list tells it was never rebuilt.
     shutil.copy(
         dist / WHEEL, dist / "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl"
     )
@@ -209,17 +195,17 @@ TAMPERED: dict[str, tuple[Callable[[Path], None], str]] = {
     ),
     "a third wheel": (
         a_third_wheel,
-        "::error::not compared with the rebuild: "
+        "::error::not in the rebuild's list: "
         "acme_widget_tools-0.1.0-py3-none-linux_x86_64.whl",
     ),
     "changed bytes of one file": (
         changed_bytes,
-        "::error::other bytes than the compare job compared",
+        "::error::other bytes than the rebuild made",
     ),
     "a link": (a_linked_sdist, f"::error::not a plain file: {SDIST}"),
-    "a compared file left out": (
+    "a rebuilt file left out": (
         a_file_left_out,
-        "::error::not compared with the rebuild: "
+        "::error::not in the rebuild's list: "
         "acme_widget_tools-0.1.0-py2.py3-none-any.whl",
     ),
 }
@@ -240,18 +226,23 @@ def test_a_tampered_download_is_refused_before_anything_is_signed(
 @pytest.mark.parametrize(
     ("listed", "error"),
     [
-        ("", "::error::not a line of sha256sum's output in the compared list: ''"),
+        ("", "::error::not a line of sha256sum's output in the rebuild's list: ''"),
         (
             f"{'0' * 64}  {WHEEL}",
-            f"::error::not compared with the rebuild: {SDIST}",
+            f"::error::not in the rebuild's list: {SDIST}",
         ),
         (
             "{wheel}\n{sdist}\n{wheel}",
-            f"::error::listed twice in the compared list: {WHEEL}",
+            f"::error::listed twice in the rebuild's list: {WHEEL}",
         ),
         (
             "{wheel}\n{sdist}\n" + f"{'0' * 64}  acme_widget_tools-0.1.0-x-y-z.whl",
-            "::error::compared but not downloaded: acme_widget_tools-0.1.0-x-y-z.whl",
+            "::error::rebuilt but not here: acme_widget_tools-0.1.0-x-y-z.whl",
+        ),
+        # A name the shell would run, were it ever evaluated.
+        (
+            "{wheel}\n{sdist}\n" + f"{'0' * 64}  x-$(touch${{{{IFS}}}}PWNED).whl",
+            "::error::not a line of sha256sum's output in the rebuild's list: ",
         ),
     ],
 )
@@ -265,6 +256,7 @@ def test_the_list_itself_must_name_exactly_the_files(
     )
     assert stopped.output.startswith(error), stopped.output
     assert not stopped.reached
+    assert not list(tmp_path.rglob("PWNED"))
 
 
 def recheck(publish: Publish, workdir: Path, attestations: bool) -> str:
@@ -277,7 +269,9 @@ def recheck(publish: Publish, workdir: Path, attestations: bool) -> str:
         and ("--attestations" in str(s["run"])) == attestations
     ]
     job = Job(workdir, workdir.parent / f"{workdir.name}-temp", VERSION_TAG)
-    result = job.run(Step(str(check["name"]), str(check["run"]), {}))
+    job.run(Step("version", "bash .github/scripts/release-version.sh", {}, "version"))
+    env = {k: str(v) for k, v in check["env"].items()}
+    result = job.run(Step(str(check["name"]), str(check["run"]), env))
     return "" if result.returncode == 0 else result.stdout.strip()
 
 

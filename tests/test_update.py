@@ -548,8 +548,8 @@ def test_every_real_release_updates_to_the_working_tree(
         )
     else:
         # Our job header keeps `needs: build`: the publish job would run
-        # without the compared list it signs and uploads by.
-        assert "the `publish` job reads `needs.compare` but does not wait" in (
+        # without the rebuild's list it signs and uploads by.
+        assert "the `publish` job reads `needs.rebuild` but does not wait" in (
             checked.stderr
         ), checked.stderr
     # The template's side, and the commands the update named, pass it.

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Builds, Job, Step, job_run_steps, representative
+from conftest import Builds, Job, Step, job_run_steps, load_yaml, representative
 from local_index import FakeIndex
 
 pytestmark = pytest.mark.slow
@@ -23,22 +23,26 @@ SDIST = "acme_widget_tools-0.1.0.tar.gz"
 
 
 class Verify:
-    """The job's verify step in a checkout with the build's dist/. `python`
+    """The job's verify step in its sparse checkout, after the steps that read
+    the version and keep the rebuild's list (the build's files). `python`
     is the step's own command with the test index added to its arguments (no
     retries inside one attempt, Sigstore's bundled trust root); `sleep`
     returns at once, or, when held, waits until the test has changed the
     index."""
 
-    def __init__(self, checkout: Path, index: FakeIndex, root: Path) -> None:
+    def __init__(self, build: Job, index: FakeIndex, root: Path) -> None:
+        checkout = build.workdir
         workdir = root / "checkout"
-        shutil.copytree(checkout / "scripts", workdir / "scripts")
-        shutil.copy(checkout / "pyproject.toml", workdir)
-        shutil.copytree(
-            checkout / "dist", workdir / "dist", ignore=shutil.ignore_patterns(".*")
-        )
-        steps = job_run_steps(
-            checkout / ".github/workflows/publish.yml", "verify-release"
-        )
+        workflow = checkout / ".github/workflows/publish.yml"
+        (checkout_step,) = [
+            s
+            for s in load_yaml(workflow)["jobs"]["verify-release"]["steps"]
+            if str(s.get("uses", "")).startswith("actions/checkout@")
+        ]
+        for path in str(checkout_step["with"]["sparse-checkout"]).split():
+            (workdir / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(checkout / path, workdir / path)
+        steps = job_run_steps(workflow, "verify-release")
         (verify,) = [s for s in steps if "verify_attestations.py release" in s.script]
         self.step = Step(verify.name, verify.script, {**verify.env, "GITHUB_SHA": SHA})
         self.calls = root / "calls"
@@ -63,7 +67,13 @@ class Verify:
         )
         for tool in bin_dir.iterdir():
             tool.chmod(0o755)
-        self.job = Job(workdir, root / "temp", "v0.1.0")
+        listed = build.step_outputs["files"]["sha256sums"]
+        self.job = Job(
+            workdir, root / "temp", "v0.1.0", {"rebuild": {"sha256sums": listed}}
+        )
+        # The steps before it: the version, and the rebuild's list in a file.
+        before = ("Read the release version from the tag", "Keep the rebuild's list")
+        self.job.run_all([s for s in steps if s.name.startswith(before)])
         self.job.path = [str(bin_dir)]
 
     def lines(self, path: Path) -> list[str]:
@@ -74,12 +84,16 @@ class Verify:
 def verify(renders: Any, builds: Builds, index: FakeIndex, tmp_path: Path) -> Verify:
     index.project = "acme-widget-tools"
     return Verify(
-        builds(renders(representative(publishing_tool="pypa-action"))), index, tmp_path
+        builds.job(renders(representative(publishing_tool="pypa-action"))),
+        index,
+        tmp_path,
     )
 
 
 STEP_COMMAND = (
-    f"scripts/verify_attestations.py release 0.1.0 --built dist/ --commit {SHA}"
+    "-I scripts/verify_attestations.py release 0.1.0 --sha256sums {temp}/SHA256SUMS"
+    f" --commit {SHA} --no-pyproject --package acme-widget-tools"
+    " --repository acme-corp/widget-tools --workflow publish.yml --environment pypi"
 )
 
 
@@ -101,10 +115,13 @@ def test_not_listed_yet_then_failed_ends_with_the_failure(
     running.join(60)
     (result,) = done
     assert result.returncode == 1, result.stdout + result.stderr
-    assert verify.lines(verify.calls) == [STEP_COMMAND] * 2
+    assert (
+        verify.lines(verify.calls)
+        == [STEP_COMMAND.format(temp=verify.job.runner_temp)] * 2
+    )
     assert verify.lines(verify.sleeps) == ["30"]
     assert "The index did not answer; attempt 2 in 30 s" in result.stdout
-    # --built dist/ is what names the wheel the index lacks.
+    # The rebuild's list is what names the wheel the index lacks.
     wheel = "acme_widget_tools-0.1.0-py3-none-any.whl"
     assert f"FAIL {wheel}: built by this run, but not on the index" in result.stdout
     assert f"FAIL {SDIST}: no provenance" in result.stdout
@@ -124,7 +141,10 @@ def test_an_index_that_never_lists_the_release_is_exit_2_after_5_attempts(
     )
     result = verify.job.run(verify.step)
     assert result.returncode == 2
-    assert verify.lines(verify.calls) == [STEP_COMMAND] * 5
+    assert (
+        verify.lines(verify.calls)
+        == [STEP_COMMAND.format(temp=verify.job.runner_temp)] * 5
+    )
     assert verify.lines(verify.sleeps) == ["30"] * 4
     assert result.stdout.splitlines()[-1] == (
         "::error::The index did not answer after 5 attempts"

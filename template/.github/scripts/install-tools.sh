@@ -6,8 +6,9 @@
 # the sha256; --target needs no virtual environment); then uv installs each
 # REQUIREMENTS file of .github/release-requirements/ into one virtual
 # environment. Every package is pinned by version and sha256, nothing is built
-# from an sdist and no dependency outside the files is installed. Both go on
-# the PATH of the job's later steps.
+# from an sdist and no dependency outside the files is installed; uv reads no
+# configuration of the checkout ([tool.uv], uv.toml), which could name another
+# index. Both go on the PATH of the job's later steps.
 set -euo pipefail
 
 requirements=.github/release-requirements
@@ -25,7 +26,7 @@ files=()
 for file in "$@"; do
   files+=(--requirement "${requirements}/${file}")
 done
-"${uv}/bin/uv" venv --quiet "${tools}"
-"${uv}/bin/uv" pip install --quiet --python "${tools}" \
+"${uv}/bin/uv" venv --no-config --quiet "${tools}"
+"${uv}/bin/uv" pip install --no-config --quiet --python "${tools}" \
   --require-hashes --no-deps --only-binary=:all: "${files[@]}"
 echo "${tools}/bin" >> "${GITHUB_PATH}"
