@@ -1,7 +1,7 @@
 """Adopt mode on real packages: only the publishing files are added.
 
 Each source distribution in ../shared/fixtures/existing-packages/ is unpacked
-into a git repository and adopted with hooks/adopt.py: every file the package
+into a git repository and adopted with commands/adopt.py: every file the package
 had is byte-for-byte the same afterwards, and the files the template added pass
 the checks a fresh copy passes (GitHub's workflow and Dependabot schemas,
 zizmor at the auditor persona with no findings).
@@ -31,7 +31,7 @@ from conftest import (
     shared_data,
 )
 
-sys.path.insert(0, str(REPO / "hooks"))
+sys.path.insert(0, str(REPO / "commands"))
 import adopt
 
 ADDED = {
@@ -176,7 +176,7 @@ def test_print_answers_gives_a_copier_data_file(tmp_path: Path) -> None:
     preset.write_text("environment: release\ndistribution_name: not-this-one\n")
     result = run(
         sys.executable,
-        REPO / "hooks/adopt.py",
+        REPO / "commands/adopt.py",
         repo,
         "--data-file",
         preset,
@@ -197,7 +197,7 @@ def load_yaml_text(text: str) -> Any:
 def test_errors_are_one_line_and_write_nothing(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = run(sys.executable, REPO / "hooks/adopt.py", empty, check=False)
+    result = run(sys.executable, REPO / "commands/adopt.py", empty, check=False)
     assert result.returncode == 1
     assert re.fullmatch(r"adopt: .*pyproject\.toml does not exist.*\n", result.stderr)
 
@@ -205,7 +205,7 @@ def test_errors_are_one_line_and_write_nothing(tmp_path: Path) -> None:
     (repo / ".github").mkdir()
     (repo / ".github/dependabot.yml").write_text("version: 2\n")
     before = snapshot(repo)
-    result = run(sys.executable, REPO / "hooks/adopt.py", repo, check=False)
+    result = run(sys.executable, REPO / "commands/adopt.py", repo, check=False)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "already has .github/dependabot.yml" in result.stderr

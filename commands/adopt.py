@@ -19,7 +19,7 @@ template writes only the publishing files (PUBLISHING_FILES below) and
 pyproject.toml, sources, tests, README, LICENSE and CI are never written, on
 this copy nor on later updates.
 
-    python hooks/adopt.py PATH [--template SRC] [--vcs-ref REF] [--data-file FILE]
+    python commands/adopt.py PATH [--template SRC] [--vcs-ref REF] [--data-file FILE]
                                [--print-answers] [--trust] [--overwrite]
 """
 
