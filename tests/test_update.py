@@ -731,6 +731,37 @@ def test_own_pyproject_lines_never_conflict_with_a_release(
     assert data["project"]["dependencies"] == [DEPENDENCY]
 
 
+# The commit users copied as 0.2.0, whose `dev` group was the template's and
+# held the verifier's dependencies; tagged below the working tree's release.
+SECOND_RELEASE = ("v0.1.5", "a1af9ab")
+
+
+@pytest.mark.slow
+def test_a_dev_dependency_added_before_the_layout_survives_the_update(
+    tmp_path: Path,
+) -> None:
+    """`uv add --dev` in a project of 0.2.0, then the update that takes the
+    verifier's group out and hands `dev` to the project: no conflict."""
+    template, newest = template_with_releases(tmp_path / "template")
+    tag, commit = SECOND_RELEASE
+    if git(template, "cat-file", "-t", commit).strip() != "commit":
+        pytest.skip(f"commit {commit} is not in this clone")
+    git(template, "tag", tag, commit)
+    project = copy_project(template, tmp_path / "pkg", tag)
+    run(tool("uv"), "add", "--frozen", "--dev", DEV_ADDITION, cwd=project, env=LOCAL_UV)
+    commit_all(project, "A development dependency of our own")
+
+    update(project, "--skip-tasks")
+
+    assert_no_conflicts(project)
+    groups = tomllib.loads((project / "pyproject.toml").read_text())[
+        "dependency-groups"
+    ]
+    assert DEV_ADDITION in groups["dev"]
+    assert "scripts" not in groups
+    assert answers(project)["_commit"] == newest
+
+
 def test_projects_own_readme_links_to_the_template_pages_only(renders: Any) -> None:
     """README.md is never updated, so it holds no fact a release may change:
     no command, check, job or permission, only links to the template's pages."""
