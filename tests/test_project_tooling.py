@@ -331,6 +331,19 @@ def test_project_locks_type_checks_tests_and_runs_its_offline_hooks(
     installed = installed_distributions(project / ".venv")
     assert len(installed) <= MAX_DEFAULT_PACKAGES, sorted(installed)
     assert not installed & SIGNING_STACK, sorted(installed)
+    # And on every Python and platform the lock serves (this machine runs
+    # one): the union of what uv would install anywhere.
+    exported = run(
+        uv, "export", "--frozen", "--no-hashes", "--no-header", "--no-annotate",
+        cwd=project, env=LOCAL_UV,
+    ).stdout  # fmt: skip
+    anywhere = {
+        canonicalize_name(re.split(r"[=; ]", line, maxsplit=1)[0])
+        for line in exported.splitlines()
+        if line.strip() and not line.startswith("-e ")
+    }
+    assert len(anywhere) + 1 <= MAX_DEFAULT_PACKAGES, sorted(anywhere)  # + itself
+    assert installed - {canonicalize_name(answers["distribution_name"])} <= anywhere
     hooks = local_hooks_config(project, tmp_path / "local-hooks.yaml")
     homes = {"PREK_HOME": str(tmp_path / "prek"), "PRE_COMMIT_HOME": str(tmp_path)}
     for runner in ("prek", "pre-commit"):
