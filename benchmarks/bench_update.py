@@ -8,7 +8,7 @@ v0.2.0 with a migration, v0.3.0 = the working tree), then times:
   beside the same update from a copy of the template whose target tag has no
   after-update migration (hooks/after_update.py: the conflicts listing, `uv
   lock` and the CHANGELOG's steps), so the line shows what that costs;
-- hooks/rollout.py over --repos projects made from v0.2.0 (default 20), one
+- commands/rollout.py over --repos projects made from v0.2.0 (default 20), one
   at a time and with --jobs 2: the wall time and the time per repository;
   then the same command again with its --state file, everything done, which
   is what resuming costs on top of the repositories still to do.
@@ -123,7 +123,7 @@ def main() -> int:
         for i in range(1, options.repos):
             fleet.append(root / "fleet" / f"r{i}")
             shutil.copytree(first, fleet[-1], symlinks=True)
-        rollout = [sys.executable, str(REPO / "hooks/rollout.py"), "--trust"]
+        rollout = [sys.executable, str(REPO / "commands/rollout.py"), "--trust"]
         rollout += ["--template", str(template)]
         for jobs in (1, 2):
             state = root / f"state-{jobs}.json"

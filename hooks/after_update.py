@@ -34,6 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version  # Copier depends on it
+
+# The rollout command lists an update's conflicts the same way.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "commands"))
 from rollout import conflicted_files
 
 CHECK = "uv run --script scripts/check_project.py"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_project_tooling import installed_distributions
 
 from conftest import (
     LOCAL_UV,
@@ -117,16 +118,21 @@ def test_wheel_installs_into_a_fresh_venv_and_imports(
 
 @pytest.mark.slow
 def test_projects_own_tests_pass_as_its_ci_runs_them(
-    built_project: Path, builds: Builds
+    built_project: Path, builds: Builds, tmp_path: Path
 ) -> None:
     checkout = builds(built_project)
     # CI installs exactly uv.lock, which the copy task commits.
     if not (checkout / "uv.lock").exists():
         run(tool("uv"), "lock", "--quiet", cwd=checkout, env=LOCAL_UV)
     (step,) = job_run_steps(checkout / ".github/workflows/ci.yml", "test")
-    result = run_step(checkout, step, "main")
+    venv = tmp_path / "venv"
+    result = run_step(checkout, step, "main", {"UV_PROJECT_ENVIRONMENT": str(venv)})
     assert result.returncode == 0, f"{step.name}\n{result.stdout}\n{result.stderr}"
     assert " passed" in result.stdout
+    # The project and its test group: no lint tool on every Python of the matrix.
+    installed = installed_distributions(venv)
+    assert {"pytest", "pytest-cov", "acme-widget-tools"} <= installed
+    assert not installed & {"mypy", "ruff", "poethepoet", "prek"}, installed
 
 
 def test_generated_python_passes_ruff_and_mypy_strict(project: Path) -> None:

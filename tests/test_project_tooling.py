@@ -9,7 +9,7 @@ the questions accept, are locked, type-checked, tested and hooked offline.
 from __future__ import annotations
 
 import re
-import tomllib
+import shutil
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from repo_review.processor import process
 from ruamel.yaml import YAML
 
 from conftest import (
+    FLOORS,
     LOCAL_UV,
     Renders,
     copier_config,
@@ -144,22 +145,47 @@ def test_hooks_pin_the_versions_the_tests_run() -> None:
     assert str(tools["zizmor"]) == version("zizmor")
 
 
-def test_script_dependencies_group_matches_its_inline_metadata(project: Path) -> None:
-    """The type checker sees the script's imports through the `scripts` group."""
-    text = (project / "scripts/verify_attestations.py").read_text(encoding="utf-8")
-    block = re.search(r"^# /// script\n(.*?)^# ///$", text, re.M | re.S)
-    assert block, "the script has no PEP 723 block"
-    metadata = "\n".join(line[2:] for line in block.group(1).splitlines())
-    inline = tomllib.loads(metadata)["dependencies"]
-    groups = load_toml(project / "pyproject.toml")["dependency-groups"]
-    assert names(groups["scripts"]) == names(inline)
-    assert {"include-group": "scripts"} in groups["lint"]
-    mypy = load_toml(project / "pyproject.toml")["tool"]["mypy"]
-    assert mypy["strict"] is True
-    # scripts/ runs on 3.11 or newer, whatever the floor: its own hook.
-    config = load_yaml(project / ".pre-commit-config.yaml")
-    entries = [h["entry"] for r in config["repos"] for h in r["hooks"] if "entry" in h]
-    assert any(e.endswith("mypy --python-version 3.11 scripts") for e in entries)
+VERIFIER = "scripts/verify_attestations.py"
+# What the verifier signs and checks with: none of it belongs in a project's
+# own environment.
+SIGNING_STACK = {"sigstore", "cryptography", "pydantic", "pypi-attestations"}
+
+
+def hook_files(hook: dict[str, Any], files: list[str]) -> list[str]:
+    """The files pre-commit and prek pass to a hook, by its `files` and
+    `exclude` patterns (both default to everything and nothing)."""
+    return [
+        f
+        for f in files
+        if re.search(hook.get("files", ""), f)
+        and not re.search(hook.get("exclude", "^$"), f)
+    ]
+
+
+def test_verifier_is_neither_linted_nor_type_checked_by_the_project(
+    renders: Renders, tmp_path: Path
+) -> None:
+    """The template owns the verifier byte for byte and checks it itself: a
+    project's ruff, `mypy .` and hooks pass with a verifier they would fail."""
+    copy = tmp_path / "project"
+    shutil.copytree(renders(), copy)
+    with (copy / VERIFIER).open("a", encoding="utf-8") as stream:
+        stream.write("import os\nwrong: int = 'text'\n")
+    ruff = tool("ruff")
+    run(ruff, "check", "--no-cache", ".", cwd=copy)
+    run(ruff, "format", "--no-cache", "--check", ".", cwd=copy)
+    # As the ruff hooks run: the file named, their --force-exclude.
+    run(ruff, "check", "--no-cache", "--force-exclude", VERIFIER, cwd=copy)
+    checked = run(tool("mypy"), "--no-incremental", ".", cwd=copy, check=False)
+    assert checked.returncode == 0, checked.stdout
+    config = load_yaml(copy / ".pre-commit-config.yaml")
+    hooks = {h["id"]: h for r in config["repos"] for h in r["hooks"]}
+    scripts = sorted(str(p.relative_to(copy)) for p in (copy / "scripts").glob("*"))
+    assert hook_files(hooks["mypy-scripts"], scripts) == ["scripts/check_project.py"]
+    # Its dependencies are in no group of the project's.
+    groups = load_toml(copy / "pyproject.toml")["dependency-groups"]
+    listed = {n for group in groups.values() for n in names(group)}
+    assert not listed & (SIGNING_STACK | {"pypi-simple", "requests"}), listed
 
 
 def names(requirements: list[Any]) -> set[str]:
@@ -168,6 +194,37 @@ def names(requirements: list[Any]) -> set[str]:
         for r in requirements
         if isinstance(r, str)
     }
+
+
+@pytest.mark.parametrize("floor", FLOORS)
+def test_mypy_dot_checks_src_and_tests_at_every_floor(
+    renders: Renders, floor: str
+) -> None:
+    """`mypy .` passes at the floor; scripts/, which needs 3.11, is its hook's."""
+    project = renders({"python_floor": floor})
+    checked = run(tool("mypy"), "--no-incremental", ".", cwd=project, check=False)
+    assert checked.returncode == 0, checked.stdout
+    assert "no issues found in 2 source files" in checked.stdout
+    entry = next(
+        h["entry"]
+        for r in load_yaml(project / ".pre-commit-config.yaml")["repos"]
+        for h in r["hooks"]
+        if h["id"] == "mypy-scripts"
+    )
+    assert entry.endswith("mypy --python-version 3.11")
+
+
+def test_pre_commit_ci_skips_every_hook_that_runs_uv(renders: Renders) -> None:
+    """pre-commit.ci has no uv: a hook that runs it would fail there."""
+    config = load_yaml(renders({"update_bot": "renovate"}) / ".pre-commit-config.yaml")
+    needs_uv = {
+        h["id"]
+        for r in config["repos"]
+        for h in r["hooks"]
+        if h.get("entry", "").split()[0:1] == ["uv"]
+    }
+    assert {"check-project", "mypy", "mypy-scripts"} <= needs_uv
+    assert sorted(config["ci"]["skip"]) == sorted(needs_uv)
 
 
 def test_ci_can_be_run_by_hand_and_has_one_final_check(project: Path) -> None:
@@ -234,6 +291,18 @@ def test_shortest_and_longest_names_pass_review_and_ruff(
     test_hooks_that_install_from_pypi_pass_on_every_file(project)
 
 
+# What `uv sync` may install in a fresh project, the project itself included.
+MAX_DEFAULT_PACKAGES = 25
+
+
+def installed_distributions(venv: Path) -> set[str]:
+    """The canonical names of what a virtual environment holds."""
+    return {
+        canonicalize_name(info.name.partition("-")[0])
+        for info in venv.glob("lib/python*/site-packages/*.dist-info")
+    }
+
+
 def local_hooks_config(project: Path, dst: Path) -> Path:
     """The hooks of the project's config that need no hook repository (the
     others are cloned from GitHub, which the tests cannot reach; their tools
@@ -257,6 +326,24 @@ def test_project_locks_type_checks_tests_and_runs_its_offline_hooks(
     run(uv, "lock", "--quiet", cwd=project, env=LOCAL_UV)
     # As CI runs them: exactly what uv.lock records.
     run(uv, "run", "--locked", "pytest", cwd=project, env=LOCAL_UV)
+    # That synced the default environment: the tests', lint's and type
+    # checker's tools, none of the release's.
+    installed = installed_distributions(project / ".venv")
+    assert len(installed) <= MAX_DEFAULT_PACKAGES, sorted(installed)
+    assert not installed & SIGNING_STACK, sorted(installed)
+    # And on every Python and platform the lock serves (this machine runs
+    # one): the union of what uv would install anywhere.
+    exported = run(
+        uv, "export", "--frozen", "--no-hashes", "--no-header", "--no-annotate",
+        cwd=project, env=LOCAL_UV,
+    ).stdout  # fmt: skip
+    anywhere = {
+        canonicalize_name(re.split(r"[=; ]", line, maxsplit=1)[0])
+        for line in exported.splitlines()
+        if line.strip() and not line.startswith("-e ")
+    }
+    assert len(anywhere) + 1 <= MAX_DEFAULT_PACKAGES, sorted(anywhere)  # + itself
+    assert installed - {canonicalize_name(answers["distribution_name"])} <= anywhere
     hooks = local_hooks_config(project, tmp_path / "local-hooks.yaml")
     homes = {"PREK_HOME": str(tmp_path / "prek"), "PRE_COMMIT_HOME": str(tmp_path)}
     for runner in ("prek", "pre-commit"):

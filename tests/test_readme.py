@@ -76,3 +76,33 @@ def test_readme_render_command_makes_a_package_that_updates(tmp_path: Path) -> N
     )
     assert "Unknown revision" not in updated.stderr
     assert run("git", "status", "--porcelain", cwd=project).stdout == ""
+
+
+# README.md is for package authors; the rest lives in docs/.
+MAX_WORDS = 1500
+
+
+def test_readme_is_short_and_its_links_resolve() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    # Counted as a reader's tools count: whitespace-separated words.
+    assert len(text.split()) <= MAX_WORDS
+    local = [
+        link.split("#")[0]
+        for link in re.findall(r"\]\(([^)]+)\)", text)
+        if not link.startswith("https://")
+    ]
+    assert {"docs/how-it-works.md", "docs/organizations.md"} <= set(local)
+    assert "docs/maintaining.md" in local
+    for link in local:
+        assert (REPO / link).is_file(), link
+
+
+def test_copy_command_names_the_template_by_an_explained_placeholder() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    copy = re.findall(r"^uvx copier copy .*$", text, flags=re.M)
+    assert copy == [
+        "uvx copier copy --trust gh:TEMPLATE-OWNER/copier-pypi-attested my-package"
+    ]
+    # Explained once, before it is used, and never left as a bare OWNER.
+    assert text.index("`TEMPLATE-OWNER` below stands for") < text.index(copy[0])
+    assert "gh:OWNER/" not in text

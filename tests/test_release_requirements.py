@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from conftest import REPO, Job, Step, copier_config, job_run_steps
 
-sys.path.insert(0, str(REPO / "hooks"))
+sys.path.insert(0, str(REPO / "maintainers"))
 import pin_requirements
 
 RELEASE_REQUIREMENTS = ".github/release-requirements"

@@ -1,4 +1,4 @@
-"""hooks/rollout.py: one template release, many repositories, one report."""
+"""commands/rollout.py: one template release, many repositories, one report."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from test_update import releases as releases  # the session fixture
 
 from conftest import BIN, GIT_IDENTITY, REPO, action_pins, import_script, run, tool
 
-ROLLOUT = REPO / "hooks/rollout.py"
+ROLLOUT = REPO / "commands/rollout.py"
 
 
 def rollout(*args: str | Path, script: bool = False) -> tuple[int, list[str]]:

@@ -16,6 +16,7 @@ from conftest import (
     load_toml,
     load_yaml,
     run,
+    tool,
 )
 
 WORKFLOWS = sorted((REPO / ".github/workflows").glob("*.yml"))
@@ -151,3 +152,18 @@ def test_every_release_tag_so_far_has_its_entry(tmp_path: Path) -> None:
     assert tags_without_their_entry(clone, tmp_path / "clone-tags") == [
         "CHANGELOG.md has no '## 99.0.1' section for v99.0.1\n"
     ]
+
+
+def test_template_lints_and_type_checks_the_verifier_projects_leave_out() -> None:
+    """Projects exclude scripts/verify_attestations.py from their ruff and
+    mypy (they own none of it): the template's own CI checks it instead."""
+    verifier = "template/scripts/verify_attestations.py"
+    listed = run(tool("ruff"), "check", "--show-files", ".", cwd=REPO).stdout
+    assert str(REPO / verifier) in listed.splitlines()
+    mypy = load_toml(REPO / "pyproject.toml")["tool"]["mypy"]
+    assert "exclude" not in mypy
+    assert any(Path(verifier).is_relative_to(f) for f in mypy["files"]), mypy
+    lint = [
+        step.get("run", "") for step in steps(REPO / ".github/workflows/ci.yml", "lint")
+    ]
+    assert any("uv run ruff check ." in r and "uv run mypy" in r for r in lint), lint

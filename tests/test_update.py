@@ -634,6 +634,11 @@ def test_migration_is_idempotent_and_bounded_by_versions(tmp_path: Path) -> None
 BANNER_END = "# " + "-" * 77 + "\n{%- if version_source == 'tag' %}"
 NEW_TABLE = '\n[tool.check-wheel-contents]\nignore = ["W002"]\n'
 OLD_PIN, NEW_PIN = '"pytest>=9"', '"pytest>=9.1"'
+# And a tool at the end of `lint`, the template's group just above `dev`.
+LINT_END = '  { include-group = "test" },\n]\n'
+NEW_TOOL = '  "codespell>=2.4",\n'
+# What the project adds to its development environment, with uv.
+DEV_ADDITION = "hypothesis>=6"
 
 # The project's own lines, each edited: (the line as rendered, as edited).
 OWN_EDITS = (
@@ -677,6 +682,7 @@ def next_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pyproject = repo / "template/pyproject.toml.jinja"
     replace_once(pyproject, BANNER_END, BANNER_END.replace("\n", NEW_TABLE, 1))
     replace_once(pyproject, OLD_PIN, NEW_PIN)
+    replace_once(pyproject, LINT_END, LINT_END.replace("]", NEW_TOOL + "]"))
     commit_and_tag(repo, "v1.1.0")
     return repo
 
@@ -699,6 +705,8 @@ def test_own_pyproject_lines_never_conflict_with_a_release(
     # And a table of their own at the end, where many add one.
     with pyproject.open("a", encoding="utf-8") as stream:
         stream.write('\n[tool.typos]\ndefault.extend-words = { widgt = "widgt" }\n')
+    # uv writes a development dependency where it writes it (no lock here).
+    run(tool("uv"), "add", "--frozen", "--dev", DEV_ADDITION, cwd=project, env=LOCAL_UV)
     commit_all(project, "Our own pyproject lines")
     ours = pyproject.read_text(encoding="utf-8")
 
@@ -712,12 +720,46 @@ def test_own_pyproject_lines_never_conflict_with_a_release(
     assert_no_conflicts(project)
     merged = pyproject.read_text(encoding="utf-8")
     # Every line of ours is there, and what the release brought.
-    assert merged.replace(NEW_PIN, OLD_PIN).replace(NEW_TABLE, "\n", 1) == ours
+    brought = merged.replace(NEW_PIN, OLD_PIN).replace(NEW_TOOL, "", 1)
+    assert brought.replace(NEW_TABLE, "\n", 1) == ours
     data = tomllib.loads(merged)
+    assert DEV_ADDITION in data["dependency-groups"]["dev"]
+    assert NEW_TOOL.strip(' ",\n') in data["dependency-groups"]["lint"]
     assert data["tool"]["check-wheel-contents"] == {"ignore": ["W002"]}
     assert data["dependency-groups"]["test"][0] == NEW_PIN.strip('"')
     assert data["dependency-groups"]["docs"] == ["mkdocs>=1.6"]
     assert data["project"]["dependencies"] == [DEPENDENCY]
+
+
+# The commit users copied as 0.2.0, whose `dev` group was the template's and
+# held the verifier's dependencies; tagged below the working tree's release.
+SECOND_RELEASE = ("v0.1.5", "a1af9ab")
+
+
+@pytest.mark.slow
+def test_a_dev_dependency_added_before_the_layout_survives_the_update(
+    tmp_path: Path,
+) -> None:
+    """`uv add --dev` in a project of 0.2.0, then the update that takes the
+    verifier's group out and hands `dev` to the project: no conflict."""
+    template, newest = template_with_releases(tmp_path / "template")
+    tag, commit = SECOND_RELEASE
+    if git(template, "cat-file", "-t", commit).strip() != "commit":
+        pytest.skip(f"commit {commit} is not in this clone")
+    git(template, "tag", tag, commit)
+    project = copy_project(template, tmp_path / "pkg", tag)
+    run(tool("uv"), "add", "--frozen", "--dev", DEV_ADDITION, cwd=project, env=LOCAL_UV)
+    commit_all(project, "A development dependency of our own")
+
+    update(project, "--skip-tasks")
+
+    assert_no_conflicts(project)
+    groups = tomllib.loads((project / "pyproject.toml").read_text())[
+        "dependency-groups"
+    ]
+    assert DEV_ADDITION in groups["dev"]
+    assert "scripts" not in groups
+    assert answers(project)["_commit"] == newest
 
 
 def test_projects_own_readme_links_to_the_template_pages_only(renders: Any) -> None:

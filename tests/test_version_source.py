@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,31 @@ def test_a_commit_between_tags_builds_a_development_version_never_released(
     refused = job.run(step(checkout, "Read the release version"))
     assert refused.returncode == 1, refused.stdout
     assert refused.stdout.startswith("::error::the tag must be v followed by")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", TAG_VERSION_BACKENDS)
+def test_githubs_source_archive_of_a_release_builds_the_tags_version(
+    renders: Any, builds: Builds, backend: str, tmp_path: Path
+) -> None:
+    """A source archive has no .git: git writes the commit and the tag into
+    .git_archival.txt (export-subst), where the version plugin reads them."""
+    project = renders(representative(build_backend=backend, version_source="tag"))
+    released = builds(project, TAG)
+    archive = tmp_path / "source.tar"
+    run("git", "archive", f"--output={archive}", TAG, cwd=released)
+    source = tmp_path / "source"
+    with tarfile.open(archive) as opened:
+        opened.extractall(source, filter="data")
+    assert not (source / ".git").exists()
+    archival = (source / ".git_archival.txt").read_text(encoding="utf-8")
+    assert f"describe-name: {TAG}\n" in archival
+    # As CI's build job builds, from the archive as a packager has it.
+    ci = job_run_steps(released / ".github/workflows/ci.yml", "build")
+    (build,) = [s for s in ci if s.script.startswith("uv build")]
+    result = run_step(source, build, "main")
+    assert result.returncode == 0, result.stderr
+    assert [f.name for f in distributions(source / "dist")] == [WHEEL, SDIST]
 
 
 # --- Switching on `copier update` ------------------------------------------------

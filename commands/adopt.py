@@ -1,3 +1,7 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["copier>=9.7.0", "packaging>=24", "pyyaml>=6"]
+# ///
 """Adopt an existing package: add only this template's publishing files.
 
 Copier cannot read a TOML file (its `_external_data` reads YAML), so this
@@ -7,7 +11,10 @@ and passes it to `copier copy` as answers, with `adopt_existing=true`:
 - distribution_name from `[project]`;
 - github_repository from the `origin` remote, else from a GitHub URL in
   `[project.urls]`;
-- build_backend from `[build-system]` (none means setuptools' fallback).
+- build_backend from `[build-system]` (none means setuptools' fallback);
+- version_source: `tag` when a VCS plugin (setuptools-scm, hatch-vcs) gives
+  the version, else `pyproject`. A version read from a module or a file
+  (`attr:`, a path) is named: each release sets it there.
 
 Adopt mode asks nothing that only the package's own files would use (its
 description, author, license, import name, Python floor).
@@ -17,10 +24,11 @@ tool...) fill in the rest; what the package says wins. In adopt mode the
 template writes only the publishing files (PUBLISHING_FILES below) and
 .copier-answers.yml: the package's
 pyproject.toml, sources, tests, README, LICENSE and CI are never written, on
-this copy nor on later updates.
+this copy nor on later updates. The copy prints PyPI's trusted publisher
+form for the package.
 
-    python hooks/adopt.py PATH [--template SRC] [--vcs-ref REF] [--data-file FILE]
-                               [--print-answers] [--trust] [--overwrite]
+    uv run --script commands/adopt.py PATH [--template SRC] [--vcs-ref REF]
+        [--data-file FILE] [--print-answers] [--trust] [--overwrite]
 """
 
 from __future__ import annotations
@@ -32,7 +40,10 @@ import sys
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 # What adopt mode writes (besides the answers file).
@@ -65,8 +76,20 @@ GITHUB = re.compile(
 )
 
 
+# The build requirements that take the version from git tags.
+VCS_PLUGINS = {"setuptools-scm", "hatch-vcs"}
+
+
 class AdoptError(Exception):
     """A one-line reason the package cannot be adopted."""
+
+
+class VersionSource(NamedTuple):
+    """The version_source answer, and where a release sets its version when
+    neither the tag nor pyproject.toml's `version` gives it."""
+
+    answer: str
+    set_in: str | None = None
 
 
 def read_pyproject(repo: Path) -> dict[str, Any]:
@@ -104,6 +127,56 @@ def github_repository(repo: Path, urls: Mapping[str, Any]) -> str | None:
     return None
 
 
+def build_requirements(pyproject: Mapping[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for line in pyproject.get("build-system", {}).get("requires", []):
+        try:
+            names.add(canonicalize_name(Requirement(str(line)).name))
+        except InvalidRequirement:
+            continue  # the backend reports it on the next build
+    return names
+
+
+def module_file(repo: Path, module: str) -> str:
+    """The file of a dotted module name in a src/ or flat layout, as found."""
+    parts = module.split(".")
+    for root in ("src", "."):
+        for candidate in (
+            Path(*parts) / "__init__.py",
+            Path(*parts).with_suffix(".py"),
+        ):
+            if (repo / root / candidate).is_file():
+                return (Path(root) / candidate).as_posix().removeprefix("./")
+    return f"the module {module}"
+
+
+def version_source(repo: Path, pyproject: Mapping[str, Any]) -> VersionSource:
+    """Where the package's version comes from, as the version_source question
+    asks it."""
+    if "version" not in pyproject.get("project", {}).get("dynamic", []):
+        return VersionSource("pyproject")
+    tool = pyproject.get("tool", {})
+    hatch = tool.get("hatch", {}).get("version", {})
+    if (
+        build_requirements(pyproject) & VCS_PLUGINS
+        or "setuptools_scm" in tool
+        or hatch.get("source") == "vcs"
+    ):
+        return VersionSource("tag")
+    setuptools = tool.get("setuptools", {}).get("dynamic", {}).get("version", {})
+    if isinstance(setuptools, dict) and "attr" in setuptools:
+        module, _, name = str(setuptools["attr"]).rpartition(".")
+        where = f"`{name}` in {module_file(repo, module)}"
+    elif isinstance(setuptools, dict) and "file" in setuptools:
+        files = setuptools["file"]
+        where = ", ".join(files) if isinstance(files, list) else str(files)
+    elif "path" in hatch:
+        where = str(hatch["path"])
+    else:
+        where = "the file its build backend reads it from"
+    return VersionSource("pyproject", where)
+
+
 def derive_answers(repo: Path) -> dict[str, Any]:
     """The answers the existing package already gives, plus adopt mode."""
     pyproject = read_pyproject(repo)
@@ -113,6 +186,7 @@ def derive_answers(repo: Path) -> dict[str, Any]:
     answers: dict[str, Any] = {
         "adopt_existing": True,
         "distribution_name": project["name"],
+        "version_source": version_source(repo, pyproject).answer,
     }
     backend = pyproject.get("build-system", {}).get("build-backend")
     if backend is None:
@@ -175,7 +249,6 @@ def adopt(
             defaults=True,
             overwrite=overwrite,
             unsafe=trust,
-            quiet=True,
         )
     except (CopierError, ValueError) as error:
         message = str(error).strip().splitlines()
@@ -201,13 +274,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         preset = load_preset(options.data_file) if options.data_file else {}
+        answers = {**preset, **derive_answers(options.repo)}
+        print_version_note(options.repo)
         if options.print_answers:
             import yaml
 
-            answers = {**preset, **derive_answers(options.repo)}
             print(yaml.safe_dump(answers, sort_keys=False, allow_unicode=True), end="")
             return 0
-        answers = adopt(
+        adopt(
             options.repo,
             template=options.template,
             vcs_ref=options.vcs_ref,
@@ -223,6 +297,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "review and commit them"
     )
     return 0
+
+
+def print_version_note(repo: Path) -> None:
+    """Say where a release's version comes from, when it is not pyproject.toml's
+    `version` line (which docs/releasing.md otherwise tells to edit)."""
+    source = version_source(repo, read_pyproject(repo))
+    if source.answer == "tag":
+        note = "the version comes from git tags: a release's tag is its version"
+    elif source.set_in:
+        note = (
+            f"the version is read from {source.set_in}: set each release's "
+            "version there (not in pyproject.toml), then tag it v<version>"
+        )
+    else:
+        return
+    print(f"adopt: {note}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ copier.yml's `resolution_cutoff`. Each file records its inputs in its header.
 file, each version and each hash, naming the first line that differs.
 The files hold no index address (uv writes none without --emit-index-url).
 
-    uv run python hooks/pin_requirements.py [--check [--dir DIR]]
+    uv run python maintainers/pin_requirements.py [--check [--dir DIR]]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import yaml  # type: ignore[import-untyped]  # Copier depends on PyYAML
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template"
 OUTPUT = TEMPLATE / ".github" / "release-requirements"
-COMMAND = "uv run python hooks/pin_requirements.py"
+COMMAND = "uv run python maintainers/pin_requirements.py"
 # The oldest Python a generated project may use: the files hold markers for
 # every newer one (the runner's Python is newer).
 OLDEST_PYTHON = "3.10"
@@ -132,9 +132,9 @@ def declared() -> tuple[list[Pinned], str]:
 def header(pinned: Pinned, cutoff: str) -> str:
     return (
         f"# Hash-pinned: {pinned.purpose}.\n"
-        "# Made by copier-pypi-attested's `hooks/pin_requirements.py`, the same in\n"
-        "# every project; `copier update` replaces it. Install it with hashes\n"
-        "# required (pip or uv: --require-hashes --no-deps).\n"
+        "# Made by copier-pypi-attested's `maintainers/pin_requirements.py`,\n"
+        "# the same in every project; `copier update` replaces it. Install it\n"
+        "# with hashes required (pip or uv: --require-hashes --no-deps).\n"
         f"{INPUTS}{'; '.join(pinned.inputs)}\n"
         f"{CUTOFF}{cutoff}\n"
     )

@@ -44,7 +44,7 @@ updated. --report FILE writes every outcome as JSON.
 The exit status is 1 when any repository has conflicts or failed, 2 on a usage
 error, 130 when interrupted, else 0. It needs only Copier (PEP 723 above):
 
-    uv run --script hooks/rollout.py [--trust] [--vcs-ref REF] [--template SRC]...
+    uv run --script commands/rollout.py [--trust] [--vcs-ref REF] [--template SRC]...
         [--jobs N] [--state FILE] [--report FILE]
         [--repos-file FILE] [--github-json FILE --clones DIR] [REPO...]
 """
