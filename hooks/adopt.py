@@ -49,6 +49,7 @@ PUBLISHING_FILES = (
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
     ".github/scripts/install-tools.sh",
+    ".github/scripts/normalize-sdist.py",
     "scripts/verify_attestations.py",
     "scripts/check_project.py",
     "docs/releasing.md",

@@ -42,6 +42,7 @@ ADDED = {
     ".github/scripts/check-dist.sh",
     ".github/scripts/compare-dist.sh",
     ".github/scripts/install-tools.sh",
+    ".github/scripts/normalize-sdist.py",
     *(
         f".github/release-requirements/{name}.txt"
         for name in ("uv", "twine", "verify", "build-constraints")
