@@ -31,8 +31,11 @@ release run built, byte for byte.
 file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
 its certificate names is cloned alone and built as the publish workflow
 builds it (uv build, the backend pinned by hash in the commit's build
-constraints, SOURCE_DATE_EPOCH from the commit); each file is `reproduced`
-or `differs`, with the first differing member. With --commit, every
+constraints, SOURCE_DATE_EPOCH from the commit, then the commit's
+normalize-sdist.py); each file is `reproduced` or `differs`, with the first
+difference. An sdist of other bytes is reproduced only if its decompressed
+archive is identical byte for byte and its gzip header canonical (another
+zlib compresses differently), and the line says so. With --commit, every
 attestation must name that commit, and a file without one is rebuilt from
 it, unverified (for files never signed). It needs git and uv.
 
@@ -159,11 +162,13 @@ ENVIRONMENT_CHECKED = {
     "dist": "NOT checked: a Sigstore certificate does not record the GitHub "
     "environment; `release` checks it against the index's provenance.",
 }
-# What a rebuild says of every file in JSON: `member` is the first member of
-# the archive that differs, `contents_match` whether all members' contents
-# match, `attested` False for a file rebuilt from --commit without one.
-REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "member")
-REBUILD_DETAILS += ("rebuilt_sha256", "contents_match", "attested")
+# What a rebuild says of every file in JSON: `compared` "bytes", or "archive"
+# for an sdist whose decompressed archive was compared (other bytes), `member`
+# the first member of the archive that differs, `contents_match` whether all
+# members' contents match, `attested` False for a file rebuilt from --commit
+# without one.
+REBUILD_DETAILS: tuple[str, ...] = ("repository", "commit", "sha256", "compared")
+REBUILD_DETAILS += ("rebuilt_sha256", "member", "contents_match", "attested")
 T = TypeVar("T")
 # A file the index lists: its verdict, where it was downloaded, its provenance.
 Fetched = tuple["FileResult", Path, "Provenance | None"]
@@ -668,19 +673,18 @@ def load_document(model: type[Document], text: bytes, noun: str, kind: str) -> D
         raise ValueError(f"not {kind} ({where}: {problems[0]['msg']}{more})") from None
 
 
-def read_document(read: Callable[[int], bytes], noun: str) -> bytes:
-    """A document's bytes, read no further than one byte past MAX_DOCUMENT
-    whatever the file system or a Content-Length says."""
+def read_document(
+    read: Callable[[int], bytes], noun: str, limit: int | None = None
+) -> bytes:
+    """A document's bytes, read no further than one byte past its limit
+    (MAX_DOCUMENT) whatever the file system or a Content-Length says."""
+    limit = MAX_DOCUMENT if limit is None else limit
     data = bytearray()
     # In chunks: a read of the whole bound would allocate it for every file.
-    while len(data) <= MAX_DOCUMENT and (
-        chunk := read(min(1 << 16, MAX_DOCUMENT + 1 - len(data)))
-    ):
+    while len(data) <= limit and (chunk := read(min(1 << 16, limit + 1 - len(data)))):
         data += chunk
-    if len(data) > MAX_DOCUMENT:
-        raise ValueError(
-            f"{noun} is larger than {MAX_DOCUMENT:,} bytes: refused unread"
-        )
+    if len(data) > limit:
+        raise ValueError(f"{noun} is larger than {limit:,} bytes: refused unread")
     return bytes(data)
 
 
@@ -1084,6 +1088,9 @@ BUILD_UMASK = 0o022
 BUILD_OPTIONS = "--no-sources --force-pep517 --require-hashes --no-build"
 BUILD_COMMAND = ("build", *BUILD_OPTIONS.split())
 BUILD_COMMAND += ("--build-constraints", BUILD_CONSTRAINTS)
+# Then the sdist is rewritten deterministically by the commit's own script
+# (none before the template had it: such a commit's sdist is as built).
+NORMALIZER = ".github/scripts/normalize-sdist.py"
 UNSIGNED = "no attestation: the commit is the one --commit names"
 # What the clone and the build may see of this process's environment: the
 # commit's build code runs, so no token or credential goes along; uv's index,
@@ -1188,9 +1195,14 @@ def step(what: str, command: Sequence[str], cwd: Path, env: Mapping[str, str]) -
     raise RebuildFailed(f"{what} failed: {problem}")
 
 
+class Rebuilt(NamedTuple):
+    dist: Path
+    epoch: int  # the commit's date, SOURCE_DATE_EPOCH
+
+
 def build_source(
     source: SourceCommit, version: str, clone_from: str, workdir: Path, uv: str
-) -> Path:
+) -> Rebuilt:
     """Check out the commit alone and build it as the publish workflow does, with
     the files' version for a version from the tag (the commit has no tag)."""
     git, checkout, env = tool_path("git"), workdir / "source", isolated_env()
@@ -1214,7 +1226,12 @@ def build_source(
     building = f"uv build of commit {source.commit}"
     env = isolated_env(SOURCE_DATE_EPOCH=epoch, SETUPTOOLS_SCM_PRETEND_VERSION=version)
     step(building, [uv, *BUILD_COMMAND, "--quiet"], checkout, env)
-    return checkout / "dist"
+    dist, normalizer = checkout / "dist", checkout / NORMALIZER
+    sdists = sorted(str(path) for path in dist.glob("*.tar.gz"))
+    if sdists and normalizer.is_file() and not normalizer.is_symlink():
+        command = [sys.executable, "-I", str(normalizer), *sdists]
+        step(f"normalizing the sdist of commit {source.commit}", command, checkout, env)
+    return Rebuilt(dist, int(epoch))
 
 
 # zipfile also raises RuntimeError (encrypted), NotImplementedError (unknown
@@ -1253,6 +1270,7 @@ def archive_members(path: Path, name: str) -> list[Member]:
                     owner = (entry.uid, entry.gid, entry.uname, entry.gname)
                     metadata = {"type": entry.type, "mode": entry.mode}
                     metadata |= {"date": entry.mtime, "owner": owner}
+                    metadata["PAX records"] = entry.pax_headers
                     digest = entry.linkname if file is None else sha256_hex(file)
                     members.append(Member(entry.name, digest, metadata))
     except UNREADABLE as error:
@@ -1260,15 +1278,6 @@ def archive_members(path: Path, name: str) -> list[Member]:
             f"{printable(name)} is not a readable archive ({error})"
         ) from None
     return members
-
-
-def build_backend(checkout: Path) -> str:
-    try:
-        data = tomllib.loads((checkout / PYPROJECT).read_text(encoding="utf-8"))
-        backend = data["build-system"]["build-backend"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""
-    return backend if isinstance(backend, str) else ""
 
 
 class Member(NamedTuple):
@@ -1314,41 +1323,123 @@ def first_difference(
         changed = [k for k, v in member.metadata.items() if v != other.metadata.get(k)]
         if changed:
             return member.name, True, f"same contents, other {', '.join(changed)}"
-    return None, True, "same members, contents and metadata; the compression differs"
+    return (
+        None,
+        True,
+        "same members, contents and metadata; the archives' other bytes differ",
+    )
 
 
-def compare(
-    candidate: Candidate, rebuilt: Path, backend: str, clone: str
-) -> FileResult:
-    name, source, ours = candidate.name, candidate.source, rebuilt / candidate.name
+# The gzip header's flags (RFC 1952): a canonical header sets none.
+GZIP_FLAGS = {2: "a header CRC", 4: "an extra field", 8: "a file name"}
+GZIP_FLAGS[16] = "a comment"
+
+
+class GzipForm(NamedTuple):
+    """A .tar.gz: its tar's sha256, its header, why its form is not canonical."""
+
+    tar_sha256: str
+    header: bytes
+    problem: str | None
+
+
+def gzip_form(path: Path, epoch: int) -> GzipForm:
+    """How a .tar.gz is gzipped, read within MAX_UNPACKED; canonical is one
+    gzip member and nothing after it, its header without FNAME, FCOMMENT,
+    FEXTRA or FHCRC and dated the commit; ValueError if not gzip data."""
+    with open_regular(path) as file:
+        data = read_document(file.read, "the archive", MAX_UNPACKED)
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    digest, size, pending = hashlib.sha256(), 0, data
+    try:
+        # In bounded steps: one call could unpack a small file to gigabytes.
+        while not inflate.eof:
+            chunk = inflate.decompress(pending, 1 << 20)
+            pending = inflate.unconsumed_tail
+            if not chunk and not pending:
+                break
+            size += len(chunk)
+            if size > MAX_UNPACKED:
+                raise ValueError(f"unpacks to more than {MAX_UNPACKED} bytes")
+            digest.update(chunk)
+    except zlib.error as error:
+        raise ValueError(f"not gzip data ({error})") from None
+    if not inflate.eof:
+        raise ValueError("the gzip data is cut short")
+    flags, date = data[3], int.from_bytes(data[4:8], "little")
+    problem = None
+    if named := [what for bit, what in GZIP_FLAGS.items() if flags & bit]:
+        problem = f"gzip header holds {' and '.join(named)}"
+    elif flags:
+        problem = f"gzip header has the reserved flags {flags:#04x}"
+    elif date != epoch:
+        problem = f"gzip header is dated {date}, not the commit's {epoch}"
+    elif rest := inflate.unused_data:
+        problem = f"gzip data is followed by {len(rest)} bytes"
+        if rest.startswith(b"\x1f\x8b"):
+            problem = "gzip data is followed by a second gzip member"
+    return GzipForm(digest.hexdigest(), data[:10], problem)
+
+
+def same_archive(published: Path, rebuilt: Path, epoch: int) -> tuple[bool, str]:
+    """(True, why) if two .tar.gz differ only in their deflate bytes: the same
+    tar, byte for byte, each gzipped in canonical form with the same header
+    (another zlib compresses differently); else (False, the first difference),
+    or (False, "") if the tars differ."""
+    try:
+        ours, theirs = gzip_form(published, epoch), gzip_form(rebuilt, epoch)
+    except ValueError as error:
+        return False, f"{printable(published.name)} is not a readable archive ({error})"
+    if ours.tar_sha256 != theirs.tar_sha256:
+        return False, ""
+    same = "the decompressed archive is identical byte for byte"
+    for side, form in (("published", ours), ("rebuilt", theirs)):
+        if form.problem:
+            return False, f"{same}, but the {side} file's {form.problem}"
+    if ours.header != theirs.header:
+        header = f"{ours.header.hex()} and {theirs.header.hex()}"
+        return False, f"{same}, but the gzip headers differ ({header})"
+    why = f"{same} (tar sha256:{ours.tar_sha256}) and the gzip header canonical; "
+    return True, why + "only the compression differs (such as another zlib's)"
+
+
+def compare(candidate: Candidate, rebuilt: Rebuilt, clone: str) -> FileResult:
+    name, source, ours = candidate.name, candidate.source, rebuilt.dist / candidate.name
     sha256 = sha256_of(candidate.path)
     details: dict[str, object] = {"repository": source.repository}
     details |= {"commit": source.commit, "sha256": sha256, "attested": candidate.signed}
     if not ours.is_file():
-        made = sorted(p.name for p in rebuilt.glob("[!.]*")) if rebuilt.is_dir() else []
+        dist = rebuilt.dist
+        made = sorted(p.name for p in dist.glob("[!.]*")) if dist.is_dir() else []
         listed = ", ".join(map(printable, made)) or "nothing"
         reason = f"the rebuild made no file of this name (it made: {listed})"
         reason += f"; published sha256:{sha256}"
         return FileResult(name, "differs", reason, details)
     rebuilt_sha256 = details["rebuilt_sha256"] = sha256_of(ours)
+    via = "" if clone == source.repository else f" (cloned from {clone})"
+    where = f"{source.repository} @ {source.commit}{via}; {candidate.attested}"
+    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
+    details["compared"] = "bytes"
     if rebuilt_sha256 == sha256:
-        via = "" if clone == source.repository else f" (cloned from {clone})"
-        where = f"{source.repository} @ {source.commit}{via}; {candidate.attested}"
         reason = f"sha256:{sha256}, rebuilt from {where}"
         return FileResult(name, "reproduced", reason, details)
-    try:
-        member, contents_match, what = first_difference(
-            archive_members(candidate.path, name), archive_members(ours, name)
-        )
-    except ValueError as error:
-        member, contents_match, what = None, False, str(error)
+    what = ""
+    if name.endswith(".tar.gz"):
+        details["compared"] = "archive"
+        same, what = same_archive(candidate.path, ours, rebuilt.epoch)
+        if same:
+            reason = f"{what}; {digests}, rebuilt from {where}"
+            return FileResult(name, "reproduced", reason, details)
+    member, contents_match = None, False
+    if not what:
+        try:
+            member, contents_match, what = first_difference(
+                archive_members(candidate.path, name), archive_members(ours, name)
+            )
+        except ValueError as error:
+            what = str(error)
     details |= {"member": member, "contents_match": contents_match}
     where = f"first differing member {printable(member)}: {what}" if member else what
-    if contents_match and name.endswith(".tar.gz") and backend.startswith("setuptools"):
-        where += "; setuptools dates sdist entries from the checkout's files, so its "
-        where += "sdists cannot be reproduced byte for byte: every member's contents "
-        where += "match"
-    digests = f"published sha256:{sha256}, rebuilt sha256:{rebuilt_sha256}"
     return FileResult(name, "differs", f"{where}; {digests}", details)
 
 
@@ -1412,8 +1503,7 @@ def rebuild_files(
             details = {"repository": source.repository, "commit": source.commit}
             results += [FileResult(c.name, "error", str(error), details) for c in mine]
             continue
-        backend = build_backend(build_dir / "source")
-        results += [compare(c, rebuilt, backend, clone) for c in mine]
+        results += [compare(c, rebuilt, clone) for c in mine]
     return sorted(results, key=lambda r: r.file)
 
 
