@@ -60,7 +60,8 @@ def test_two_clones_built_apart_give_the_same_bytes(
 
 @pytest.fixture(scope="module")
 def script(renders: Any) -> Path:
-    return renders() / SCRIPT
+    project: Path = renders()
+    return project / SCRIPT
 
 
 def normalize(
