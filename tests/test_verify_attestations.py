@@ -168,6 +168,79 @@ def test_without_pyproject_every_flag_is_asked_for_in_one_line(
     )
 
 
+HOSTILE_PYPROJECT = """\
+[project]
+name = "other"
+
+[tool.verify-attestations]
+repository = "evil/other"
+workflow = "evil.yml"
+environment = "evil"
+tag = "{version}"
+repository-id = "1"
+"""
+IDENTITY = ["--package", "pypi-attestations", "--repository", REAL]
+IDENTITY += ["--workflow", "release.yml", "--environment", ""]
+
+
+def test_no_pyproject_ignores_a_hostile_pyproject(
+    cli: Callable[..., Outcome],
+    dist: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The token job's checkout is the tag's: its pyproject.toml could name any
+    # tag pattern or repository id. The flags name the whole identity, yet
+    # without --no-pyproject the file's tag still applies.
+    (tmp_path / "pyproject.toml").write_text(HOSTILE_PYPROJECT)
+    monkeypatch.chdir(tmp_path)
+    read = cli("dist", dist, *IDENTITY, "--offline")
+    assert read.code == 1
+    assert read.line(SDIST) == (
+        f"FAIL {SDIST}: signed at ref refs/tags/v0.0.19, expected the release "
+        "tag refs/tags/0.0.19"
+    )
+    ignored = cli("dist", dist, *IDENTITY, "--offline", "--no-pyproject")
+    assert ignored.code == 0, ignored.out
+    assert ignored.line(SDIST).startswith(f"OK {SDIST}: {SIGNED_BY}")
+
+
+@pytest.mark.parametrize(
+    "mode", [["dist"], ["release", "0.0.19"], ["rebuild", "0.0.19"]]
+)
+def test_no_pyproject_takes_every_expected_value_from_the_flags(
+    verify: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: list[str],
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(HOSTILE_PYPROJECT)
+    monkeypatch.chdir(tmp_path)
+    args = verify.parser().parse_args([*mode, "--no-pyproject", *IDENTITY])
+    identity, source = verify.expected_from(args)
+    assert identity == verify.Identity(REAL, "release.yml", "")
+    assert source == verify.Source("v{version}", None, None)
+    assert args.package == "pypi-attestations"
+    # A flag left out is asked for, whatever the file declares.
+    args = verify.parser().parse_args([*mode, "--no-pyproject", *IDENTITY[2:]])
+    with pytest.raises(verify.CannotCheck) as error:
+        verify.expected_from(args)
+    assert str(error.value) == (
+        "no expected --package: pass them, --no-pyproject reads them from no file"
+    )
+
+
+def test_no_pyproject_and_pyproject_exclude_each_other(script: Path) -> None:
+    result = run(
+        sys.executable, script, "dist", "--no-pyproject", "--pyproject", "x.toml",
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "argument --pyproject: not allowed with argument --no-pyproject" in (
+        result.stderr
+    )
+
+
 def test_pep723_metadata_pins_what_the_tests_run(script: Path) -> None:
     block = re.search(
         r"^# /// script$\s(?P<content>(^#(| .*)$\s)+)^# ///$", script.read_text(), re.M
@@ -523,34 +596,34 @@ def test_release_verifies_end_to_end(script: Path, published: FakeIndex) -> None
     assert published.hits[f"/files/{SDIST}"] == 1
 
 
-def built(tmp_path: Path, files: dict[str, bytes]) -> str:
-    """A directory of the files a release run built, as the verify job has it."""
-    directory = tmp_path / "built"
-    directory.mkdir()
+def sums(tmp_path: Path, files: dict[str, bytes]) -> str:
+    """The release's list in sha256sum's format, as a release run writes it."""
     for name, data in files.items():
-        (directory / name).write_bytes(data)
-    return str(directory)
+        (tmp_path / name).write_bytes(data)
+    listed = run("sha256sum", "--", *files, cwd=tmp_path).stdout
+    (tmp_path / "SHA256SUMS").write_text(listed)
+    return str(tmp_path / "SHA256SUMS")
 
 
-def test_release_holds_exactly_the_files_this_run_built(
+def test_release_holds_exactly_the_files_listed(
     cli: Callable[..., Outcome], published: FakeIndex, fixtures: Path, tmp_path: Path
 ) -> None:
-    same = built(tmp_path, {SDIST: (fixtures / SDIST).read_bytes()})
-    outcome = cli(*release_args(published, "--environment", "", "--built", same))
+    same = sums(tmp_path, {SDIST: (fixtures / SDIST).read_bytes()})
+    outcome = cli(*release_args(published, "--environment", "", "--sha256sums", same))
     assert outcome.code == 0
     assert outcome.line(SDIST).startswith(f"OK {SDIST}: ")
-    assert outcome.line(SDIST).endswith("; the bytes this run built")
+    assert outcome.line(SDIST).endswith("; the bytes --sha256sums lists")
 
 
 @pytest.mark.parametrize(
     ("files", "file", "reason"),
     [
         ({SDIST: b"rebuilt differently"}, SDIST, "on the index with other bytes"),
-        ({WHEEL_0019: b"a wheel"}, SDIST, "on the index, but not built by this run"),
-        ({WHEEL_0019: b"a wheel"}, WHEEL_0019, "built by this run, but not on the"),
+        ({WHEEL_0019: b"a wheel"}, SDIST, "on the index, but not listed in"),
+        ({WHEEL_0019: b"a wheel"}, WHEEL_0019, "listed in --sha256sums, but not on"),
     ],
 )
-def test_release_that_differs_from_what_this_run_built_is_rejected(
+def test_release_that_differs_from_the_list_is_rejected(
     cli: Callable[..., Outcome],
     published: FakeIndex,
     tmp_path: Path,
@@ -558,18 +631,62 @@ def test_release_that_differs_from_what_this_run_built_is_rejected(
     file: str,
     reason: str,
 ) -> None:
-    directory = built(tmp_path, files)
-    outcome = cli(*release_args(published, "--environment", "", "--built", directory))
+    listed = sums(tmp_path, files)
+    outcome = cli(*release_args(published, "--environment", "", "--sha256sums", listed))
     assert outcome.code == 1
     assert outcome.line(file).startswith(f"FAIL {file}: {reason}")
 
 
-def test_release_built_directory_must_hold_distributions(
+DIGEST = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "lists no files"),
+        ("\n", "line 1 is not `<sha256>  <name>`"),
+        (f"{DIGEST}  {SDIST}\n{DIGEST}  {SDIST}\n", f"line 2 lists {SDIST} again"),
+        (f"{DIGEST}  dist/{SDIST}\n", "line 1 is not `<sha256>  <name>`"),
+        (f"{DIGEST}  {SDIST}\n\n{DIGEST}  {WHEEL_0019}\n", "line 2 is not"),
+        (f"{DIGEST} {SDIST}\n", "line 1 is not"),
+        (f"{DIGEST[1:]}  {SDIST}\n", "line 1 is not"),
+        (f"{DIGEST}  a$(touch PWNED).tar.gz\n", "line 1 is not"),
+        (f"{DIGEST}  .hidden\n", "line 1 is not"),
+        (f"{DIGEST}  {SDIST}\r\n", "line 1 is not"),
+        (f"{DIGEST}  é.tar.gz\n", "not ASCII text"),
+    ],
+)
+def test_a_malformed_list_is_a_one_line_usage_error(
+    cli: Callable[..., Outcome],
+    published: FakeIndex,
+    tmp_path: Path,
+    text: str,
+    problem: str,
+) -> None:
+    listed = tmp_path / "SHA256SUMS"
+    listed.write_bytes(text.encode())
+    outcome = cli(*release_args(published, "--sha256sums", str(listed)))
+    assert (outcome.code, outcome.out) == (2, "")
+    assert outcome.err.startswith(f"error: --sha256sums {listed}: {problem}")
+    assert len(outcome.err.splitlines()) == 1
+    # Refused before the index is asked anything.
+    assert not published.hits
+
+
+def test_a_list_without_its_last_newline_or_in_capitals_is_read(
+    verify: ModuleType, tmp_path: Path
+) -> None:
+    listed = tmp_path / "SHA256SUMS"
+    listed.write_text(f"{DIGEST.upper()}  {SDIST}\n{DIGEST}  {WHEEL_0019}")
+    assert verify.listed_digests(listed) == {SDIST: DIGEST, WHEEL_0019: DIGEST}
+
+
+def test_release_list_must_be_a_readable_file(
     cli: Callable[..., Outcome], published: FakeIndex, tmp_path: Path
 ) -> None:
-    outcome = cli(*release_args(published, "--built", str(tmp_path / "none")))
+    outcome = cli(*release_args(published, "--sha256sums", str(tmp_path / "none")))
     assert outcome.code == 2
-    assert "no such directory" in outcome.err
+    assert "cannot be read: No such file or directory" in outcome.err
 
 
 def test_release_environment_is_compared_as_the_index_does(

@@ -24,8 +24,8 @@ environment cannot be checked here.
 provenance (PEP 740), every attestation in it must verify against the
 downloaded file and the expected repository and workflow, and the index's
 record of the trusted publisher must name the expected repository, workflow
-and environment. With --built DIR, the index must hold exactly the files a
-release run built, byte for byte.
+and environment. With --sha256sums FILE (sha256sum's format), the index
+must hold exactly the files FILE lists, byte for byte.
 
 `rebuild` proves what was published, not only who published it: after a
 file verifies as in `release` (VERSION) or `dist` (--dist DIR), the commit
@@ -54,7 +54,8 @@ environment the index's trusted publisher required at upload time.
 
 The expected identity is read from pyproject.toml (`[project] name`, and
 `[tool.verify-attestations]`, written by the template); flags override it,
-and a consumer without the project's files passes them all.
+and a consumer without the project's files passes them all. With
+--no-pyproject no file is read: every expected value is a flag.
 
 Everything read is untrusted (each check below says what it refuses) and
 answered in this script's words, one line per file, control characters
@@ -996,31 +997,31 @@ class Index:
         package: NormalizedName,
         version: Version,
         checker: AttestationChecker,
-        built: Mapping[str, str] | None = None,
+        expected: Mapping[str, str] | None = None,
     ) -> list[FileResult]:
-        """Every file of the release; given those a run built (name -> sha256),
+        """Every file of the release; given a list of files (name -> sha256),
         the index must hold exactly those, byte for byte."""
         with tempfile.TemporaryDirectory(prefix="verify-attestations-") as tmp:
             listed, fetched = self.fetch_release(package, version, checker, Path(tmp))
         results = [result for result, _, _ in fetched]
-        if built is None:
+        if expected is None:
             return sorted(results, key=lambda r: r.file)
         sha256 = {pkg.filename: pkg.digests.get("sha256") for pkg in listed}
         for number, result in enumerate(results):
             if result.status != "OK":
                 continue
-            if result.file not in built:
-                problem = "on the index, but not built by this run"
-            elif built[result.file] != sha256.get(result.file):
-                problem = "on the index with other bytes than this run built"
+            if result.file not in expected:
+                problem = "on the index, but not listed in --sha256sums"
+            elif expected[result.file] != sha256.get(result.file):
+                problem = "on the index with other bytes than --sha256sums lists"
             else:
-                reason = f"{result.reason}; the bytes this run built"
+                reason = f"{result.reason}; the bytes --sha256sums lists"
                 results[number] = replace(result, reason=reason)
                 continue
             results[number] = FileResult(result.file, "FAIL", problem)
         results += [
-            FileResult(name, "FAIL", "built by this run, but not on the index")
-            for name in built.keys() - sha256.keys()
+            FileResult(name, "FAIL", "listed in --sha256sums, but not on the index")
+            for name in expected.keys() - sha256.keys()
         ]
         return sorted(results, key=lambda r: r.file)
 
@@ -1050,27 +1051,42 @@ def run(args: argparse.Namespace) -> Report:
     elif version is None:
         report.files = check_dist_dir(args.directory, package, checker)
     else:
+        listed = None if args.sha256sums is None else listed_digests(args.sha256sums)
         index = Index.from_args(args)
-        built = None if args.built is None else built_digests(args.built)
-        report.files = index.check_release(package, version, checker, built)
+        report.files = index.check_release(package, version, checker, listed)
     if args.pylock is not None:
         report.pylock = identity.check_pylock(args.pylock, package)
     return report
 
 
-def built_digests(directory: Path) -> dict[str, str]:
-    """sha256 of each wheel and sdist in a directory of built files."""
-    if not directory.is_dir():
-        raise CannotCheck(f"--built {directory}: no such directory")
-    digests = {}
-    for path in sorted(directory.iterdir()):
-        if path.name.endswith((".whl", ".tar.gz")):
-            try:
-                digests[path.name] = sha256_of(path)
-            except ValueError as error:
-                raise CannotCheck(f"--built {printable(str(path))}: {error}") from None
-    if not digests:
-        raise CannotCheck(f"--built {directory}: no wheel or sdist in it")
+# A line of sha256sum's output (text mode), for a file name of the release.
+SHA256SUMS_LINE = re.compile(r"([0-9a-fA-F]{64})  ([A-Za-z0-9_+!-][A-Za-z0-9._+!-]*)")
+
+
+def listed_digests(path: Path) -> dict[str, str]:
+    """name -> sha256 of each file a sha256sum-format list names: every line
+    `<sha256>  <name>`, each name once; CannotCheck for anything else."""
+    where = f"--sha256sums {printable(str(path))}"
+    try:
+        with open_regular(path) as file:
+            text = read_document(file.read, "the list").decode("ascii")
+    except UnicodeDecodeError:
+        raise CannotCheck(f"{where}: not ASCII text") from None
+    except ValueError as error:
+        raise CannotCheck(f"{where}: {error}") from None
+    if not text:
+        raise CannotCheck(f"{where}: lists no files")
+    digests: dict[str, str] = {}
+    for number, line in enumerate(text.removesuffix("\n").split("\n"), 1):
+        if not (match := SHA256SUMS_LINE.fullmatch(line)):
+            raise CannotCheck(
+                f"{where}: line {number} is not `<sha256>  <name>` (sha256sum's "
+                "format, a name of letters, digits and ._+!-)"
+            )
+        digest, name = match.groups()
+        if name in digests:
+            raise CannotCheck(f"{where}: line {number} lists {name} again")
+        digests[name] = digest.lower()
     return digests
 
 
@@ -1565,8 +1581,11 @@ def parser() -> argparse.ArgumentParser:
         ("--repository-id", "ID", "GitHub's numeric id of the repository"),
     ):
         expected.add_argument(name, metavar=metavar, help=text)
-    text = "where the defaults are read (default: %(default)s)"
-    expected.add_argument("--pyproject", type=Path, default=Path(PYPROJECT), help=text)
+    source = expected.add_mutually_exclusive_group()
+    text = f"where the defaults are read (default: {PYPROJECT})"
+    source.add_argument("--pyproject", type=Path, help=text)
+    text = "read no file: every expected value comes from the flags"
+    source.add_argument("--no-pyproject", action="store_true", help=text)
     options = common.add_argument_group("options")
     pylock = "also check that this pylock.toml names the same identity"
     options.add_argument("--pylock", type=Path, metavar="FILE", help=pylock)
@@ -1598,8 +1617,8 @@ def parser() -> argparse.ArgumentParser:
     dist, release, rebuild = modes.choices.values()
     dist.add_argument("directory", nargs="?", default=Path("dist"), type=Path)
     release.add_argument("version", metavar="VERSION")
-    built = "the files a release run built: the index must hold exactly these"
-    release.add_argument("--built", type=Path, metavar="DIR", help=built)
+    sums = "sha256sum's list of the release: the index must hold exactly these"
+    release.add_argument("--sha256sums", type=Path, metavar="FILE", help=sums)
     rebuild.add_argument("version", nargs="?", metavar="VERSION")
     rebuild.add_argument("--dist", type=Path, metavar="DIR", help="local files")
     rebuild.add_argument("--source", help="clone from this mirror instead")
@@ -1629,16 +1648,20 @@ def project_defaults(path: Path) -> dict[str, str]:
 
 
 def expected_from(args: argparse.Namespace) -> tuple[Identity, Source]:
-    """The identity and source to check: the flags, or the project's defaults."""
-    for key, value in project_defaults(args.pyproject).items():
+    """The identity and source to check: the flags, or the project's defaults
+    (none with --no-pyproject: a checked-out file cannot change them)."""
+    pyproject = args.pyproject or Path(PYPROJECT)
+    defaults = {} if args.no_pyproject else project_defaults(pyproject)
+    for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     needed = ("package", "repository", "workflow", "environment")
     if missing := [f"--{key}" for key in needed if getattr(args, key) is None]:
-        raise CannotCheck(
-            f"no expected {', '.join(missing)}: pass them, or run where "
-            f"{args.pyproject} declares them ([project] name, [tool.{TOOL_TABLE}])"
-        )
+        where = f"or run where {pyproject} declares them ([project] name, "
+        where += f"[tool.{TOOL_TABLE}])"
+        if args.no_pyproject:
+            where = "--no-pyproject reads them from no file"
+        raise CannotCheck(f"no expected {', '.join(missing)}: pass them, {where}")
     if not REPOSITORY.fullmatch(args.repository):
         raise CannotCheck(f"--repository {args.repository!r} is not OWNER/NAME")
     if not WORKFLOW.fullmatch(args.workflow):
