@@ -9,6 +9,7 @@ served by the test on 127.0.0.1.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -235,9 +236,9 @@ def test_no_pyproject_and_pyproject_exclude_each_other(script: Path) -> None:
         sys.executable, script, "dist", "--no-pyproject", "--pyproject", "x.toml",
         check=False,
     )  # fmt: skip
-    assert result.returncode == 2
-    assert "argument --pyproject: not allowed with argument --no-pyproject" in (
-        result.stderr
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: --no-pyproject reads no file: give it no --pyproject\n"
     )
 
 
@@ -278,6 +279,31 @@ def test_no_index_host_is_written_in_the_script(script: Path) -> None:
     assert host and host not in script.read_text()
     release = run(sys.executable, script, "release", "--help").stdout
     assert "(default: pypi-simple's PYPI_SIMPLE_ENDPOINT)" in " ".join(release.split())
+
+
+def docstring_paragraphs(script: Path) -> list[str]:
+    return (ast.get_docstring(ast.parse(script.read_text())) or "").split("\n\n")
+
+
+@pytest.mark.parametrize("mode", ["dist", "release", "rebuild"])
+def test_each_modes_help_shows_its_own_paragraph(script: Path, mode: str) -> None:
+    paragraphs = docstring_paragraphs(script)
+    page = run(sys.executable, script, mode, "--help").stdout
+    own = [p for p in paragraphs if p.startswith(f"`{mode}` ")]
+    others = [p for p in paragraphs if p.startswith("`") and p not in own]
+    shared = [p for p in paragraphs[2:] if not p.startswith("`")]
+    # As written, line for line; no other mode's, and what holds for all.
+    assert len(own) == 1 and own[0] in page
+    assert len(others) == 2 and not any(p in page for p in others)
+    assert shared and all(p in page for p in shared)
+
+
+def test_the_top_help_shows_the_summary_and_the_usage(script: Path) -> None:
+    summary, usage, *others = docstring_paragraphs(script)
+    top = run(sys.executable, script, "--help").stdout
+    assert top.split("\n\n")[1:3] == [summary, usage]
+    modes = [p for p in others if p.startswith("`")]
+    assert len(modes) == 3 and not any(p in top for p in modes)
 
 
 def test_help_is_honest_about_the_environment(script: Path) -> None:
@@ -453,6 +479,27 @@ def test_hidden_files_are_skipped_and_stray_attestations_reported(
     assert result.line(WHEEL + SUFFIX) == (
         f"FAIL {WHEEL}{SUFFIX}: attestation for {WHEEL}, which is not here"
     )
+
+
+@pytest.mark.parametrize(
+    "stray", [SDIST + SUFFIX + SUFFIX, f"X{SUFFIX}{SUFFIX}", "notes.txt"]
+)
+def test_a_stray_file_fails_in_one_line_naming_it(
+    cli: Callable[..., Outcome], dist: Path, stray: str
+) -> None:
+    # Beside a verified sdist and its attestation: anything that is neither a
+    # distribution nor the attestation of one here is not uploaded silently.
+    (dist / stray).write_text("{}")
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    (line,) = [ln for ln in result.out.splitlines() if ln.startswith("FAIL")]
+    assert line.startswith(f"FAIL {stray}: ")
+    if stray.endswith(SUFFIX + SUFFIX):
+        assert line == (
+            f"FAIL {stray}: not a distribution, nor the attestation of one: "
+            f"{stray.removesuffix(SUFFIX)} is an attestation"
+        )
 
 
 def test_nothing_to_verify_is_a_usage_error(
@@ -1053,6 +1100,18 @@ def test_pylock_that_does_not_lock_the_package_is_a_usage_error(
     assert invalid.err.startswith(
         f"error: {tmp_path / 'bad.toml'} is not a valid pylock"
     )
+
+
+@pytest.mark.parametrize("where", ["pyproject", "pylock"])
+@pytest.mark.parametrize("nesting", ["a = " + "[" * 2000, "a = " + "{b = " * 2000])
+def test_deeply_nested_toml_is_refused_in_one_line(
+    cli: Callable[..., Outcome], dist: Path, tmp_path: Path, where: str, nesting: str
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text(nesting)
+    result = cli("dist", dist, *ARGS, f"--{where}", deep)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"error: {deep} is nested too deeply to be read\n"
 
 
 # --- What the certificate proves: ref, commit, repository id --------------------

@@ -230,11 +230,7 @@ class Identity:
         from packaging.pylock import Pylock, PylockValidationError
 
         try:
-            lock = Pylock.from_dict(tomllib.loads(path.read_text(encoding="utf-8")))
-        except OSError as error:
-            raise CannotCheck(f"cannot read {path}: {error.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise CannotCheck(f"{path} is not TOML: {error}") from None
+            lock = Pylock.from_dict(read_toml(path))
         except PylockValidationError as error:
             raise CannotCheck(f"{path} is not a valid pylock file: {error}") from None
         packages = [p for p in lock.packages if p.name == package]
@@ -741,7 +737,10 @@ def check_dist_dir(
             results.append(FileResult(name, "FAIL", twice[name]))
         elif subject == name:
             results.append(checker.check_file(path, package))
-        elif subject not in entries and not os.path.lexists(directory / subject):
+        elif subject.endswith(ATTESTATION_SUFFIX):
+            reason = f"not a distribution, nor the attestation of one: {subject} "
+            results.append(FileResult(name, "FAIL", reason + "is an attestation"))
+        elif subject not in entries:
             reason = f"attestation for {subject}, which is not here"
             results.append(FileResult(name, "FAIL", reason))
     if not results:
@@ -1563,8 +1562,13 @@ def count(text: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    # The help is the module's docstring, a paragraph per mode.
-    doc = {p.split()[0].strip("`"): p for p in (__doc__ or "").split("\n\n")}
+    # The help is the module's docstring: its summary and usage at the top, the
+    # paragraph that starts with a mode's name on that mode's page, the others
+    # after the modes; each as written (raw: the usage lines are a block).
+    summary, usage, *paragraphs = (__doc__ or "").strip().split("\n\n")
+    own = {p.split()[0].strip("`"): p for p in paragraphs if p.startswith("`")}
+    shared = "\n\n".join(p for p in paragraphs if not p.startswith("`"))
+    raw = argparse.RawDescriptionHelpFormatter
     common = argparse.ArgumentParser(add_help=False)
     expected = common.add_argument_group(
         "expected identity",
@@ -1581,11 +1585,10 @@ def parser() -> argparse.ArgumentParser:
         ("--repository-id", "ID", "GitHub's numeric id of the repository"),
     ):
         expected.add_argument(name, metavar=metavar, help=text)
-    source = expected.add_mutually_exclusive_group()
     text = f"where the defaults are read (default: {PYPROJECT})"
-    source.add_argument("--pyproject", type=Path, help=text)
+    expected.add_argument("--pyproject", type=Path, metavar="FILE", help=text)
     text = "read no file: every expected value comes from the flags"
-    source.add_argument("--no-pyproject", action="store_true", help=text)
+    expected.add_argument("--no-pyproject", action="store_true", help=text)
     options = common.add_argument_group("options")
     pylock = "also check that this pylock.toml names the same identity"
     options.add_argument("--pylock", type=Path, metavar="FILE", help=pylock)
@@ -1608,12 +1611,22 @@ def parser() -> argparse.ArgumentParser:
     jobs = "files fetched at once (default: %(default)s)"
     index.add_argument("--jobs", type=count, default=8, metavar="N", help=jobs)
     top = argparse.ArgumentParser(
-        prog="verify_attestations.py", description=doc["What"], epilog=doc["Exit"]
+        prog="verify_attestations.py",
+        description=f"{summary}\n\n{usage}",
+        epilog=shared,
+        formatter_class=raw,
     )
     modes = top.add_subparsers(dest="mode", required=True, metavar="MODE")
     for mode, parent in (("dist", common), ("release", index), ("rebuild", index)):
-        help = doc[mode].partition(":")[0].removeprefix(f"`{mode}` ")
-        modes.add_parser(mode, parents=[parent], help=help, description=doc[mode])
+        help = own[mode].partition(":")[0].removeprefix(f"`{mode}` ")
+        modes.add_parser(
+            mode,
+            parents=[parent],
+            help=help,
+            description=own[mode],
+            epilog=shared,
+            formatter_class=raw,
+        )
     dist, release, rebuild = modes.choices.values()
     dist.add_argument("directory", nargs="?", default=Path("dist"), type=Path)
     release.add_argument("version", metavar="VERSION")
@@ -1625,14 +1638,24 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's table, or CannotCheck in one line."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CannotCheck(f"cannot read {path}: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CannotCheck(f"{path} is not TOML: {error}") from None
+    # tomllib recurses once per nested array or table: no limit of its own.
+    except RecursionError:
+        raise CannotCheck(f"{path} is nested too deeply to be read") from None
+
+
 def project_defaults(path: Path) -> dict[str, str]:
     """The identity pyproject.toml declares; missing keys (or file) left out."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise CannotCheck(f"cannot read {path}: {error}") from None
+    data = read_toml(path)
     table, project = data.get("tool", {}).get(TOOL_TABLE, {}), data.get("project", {})
     if not isinstance(table, dict) or not isinstance(project, dict):
         raise CannotCheck(f"{path}: [project] and [tool.{TOOL_TABLE}] must be tables")
@@ -1650,6 +1673,8 @@ def project_defaults(path: Path) -> dict[str, str]:
 def expected_from(args: argparse.Namespace) -> tuple[Identity, Source]:
     """The identity and source to check: the flags, or the project's defaults
     (none with --no-pyproject: a checked-out file cannot change them)."""
+    if args.no_pyproject and args.pyproject is not None:
+        raise CannotCheck("--no-pyproject reads no file: give it no --pyproject")
     pyproject = args.pyproject or Path(PYPROJECT)
     defaults = {} if args.no_pyproject else project_defaults(pyproject)
     for key, value in defaults.items():
