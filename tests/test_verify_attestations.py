@@ -1609,7 +1609,7 @@ def test_a_redirect_away_from_https_is_not_followed(verify: ModuleType) -> None:
         response.url = "https://index.example/simple/pypi-attestations/"
         return response
 
-    session = verify.HttpsOnlySession(allow_local=False)
+    session = verify.https_only_session(allow_local=False)
     assert session.get_redirect_target(redirect("/files/a.whl")) == "/files/a.whl"
     downgrade = redirect("http://files.example/a.whl")
     with pytest.raises(verify.CannotCheck) as refused:
