@@ -437,6 +437,28 @@ def test_every_backends_sdist_is_reproduced_byte_for_byte(
         assert files[name]["rebuilt_sha256"] == sha256_of(dist / name)
 
 
+@pytest.mark.slow
+def test_a_commit_without_the_normalizer_is_built_as_it_was(
+    cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
+) -> None:
+    # A commit from before the template had normalize-sdist.py: its sdist is
+    # compared as uv_build made it (undated, with PAX records), so the
+    # released (normalized) one differs, and says how.
+    released = builds(renders(representative(build_backend="uv_build")))
+    source = tmp_path / "source"
+    run("git", "clone", "--quiet", released, source)
+    run("git", "rm", "--quiet", ".github/scripts/normalize-sdist.py", cwd=source)
+    run("git", "commit", "--quiet", "-m", "before the normalizer", cwd=source)
+    args = ["--dist", released / "dist", "--commit", head(source), "--source", source]
+    result = cli(*args, "--pyproject", released / "pyproject.toml", "--offline")
+    assert result.code == 1, result.out
+    assert result.line(WHEEL).startswith(f"reproduced {WHEEL}: sha256:")
+    assert result.line(SDIST).startswith(
+        f"differs {SDIST}: first differing member acme_widget_tools-0.1.0/"
+    )
+    assert ": same contents, other date" in result.line(SDIST), result.line(SDIST)
+
+
 # --- An sdist gzipped otherwise ---------------------------------------------------
 
 
