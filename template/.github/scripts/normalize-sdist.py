@@ -102,11 +102,10 @@ def gzipped(data: bytes, epoch: int) -> bytes:
     return header + body + struct.pack("<II", zlib.crc32(data), len(data) % (1 << 32))
 
 
-def normalized(path: Path, epoch: int) -> bytes:
+def normalized(data: bytes, epoch: int) -> bytes:
+    if data[:2] != b"\x1f\x8b":
+        raise Refused("not a gzip file")
     try:
-        data = path.read_bytes()
-        if data[:2] != b"\x1f\x8b":
-            raise Refused("not a gzip file")
         return gzipped(normalized_tar(gunzip(data), epoch), epoch)
     except (OSError, EOFError, zlib.error, tarfile.TarError) as error:
         raise Refused(f"not a readable gzipped tar archive ({error})") from None
@@ -122,19 +121,31 @@ def main(paths: list[str]) -> int:
         print(f"normalize-sdist.py: {error}", file=sys.stderr)
         return 2
     # Every file is read and rewritten in memory before any is written.
-    rewritten: dict[Path, bytes] = {}
+    rewritten: dict[Path, tuple[bytes, bytes]] = {}
     for name in paths:
         try:
-            rewritten[Path(name)] = normalized(Path(name), epoch)
+            original = Path(name).read_bytes()
+            rewritten[Path(name)] = original, normalized(original, epoch)
+        except OSError as error:
+            return refuse(name, f"cannot be read: {error.strerror}")
         except Refused as error:
-            print(f"normalize-sdist.py: {name!r}: {error}", file=sys.stderr)
-            return 1
-    for path, data in rewritten.items():
-        kept = data == path.read_bytes()
-        path.write_bytes(data)
-        what = "already normalized" if kept else "normalized"
+            return refuse(name, str(error))
+        # Whatever else a hostile archive makes tarfile raise: one line too.
+        except Exception as error:  # noqa: BLE001
+            return refuse(name, f"unexpected {type(error).__name__}: {error}")
+    for path, (original, data) in rewritten.items():
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            return refuse(str(path), f"cannot be written: {error.strerror}")
+        what = "already normalized" if data == original else "normalized"
         print(f"{path}: {what}, sha256:{hashlib.sha256(data).hexdigest()}")
     return 0
+
+
+def refuse(name: str, why: str) -> int:
+    print(f"normalize-sdist.py: {name!r}: {why}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
