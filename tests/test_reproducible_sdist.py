@@ -72,7 +72,9 @@ def normalize(
     return done.returncode, done.stdout, done.stderr
 
 
-def sdist(path: Path, members: list[tarfile.TarInfo], *, name: str = "") -> Path:
+def sdist(
+    path: Path, members: list[tarfile.TarInfo], *, name: str = "", date: float = 0
+) -> Path:
     """A .tar.gz as a backend might write it: dated now, owned, a file name in
     its gzip header, members as given (a file's data is its name)."""
     raw = io.BytesIO()
@@ -84,15 +86,17 @@ def sdist(path: Path, members: list[tarfile.TarInfo], *, name: str = "") -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     with (
         path.open("wb") as file,
-        gzip.GzipFile(name or path.name, "wb", 9, file) as out,
+        gzip.GzipFile(name or path.name, "wb", 9, file, date or None) as out,
     ):
         out.write(raw.getvalue())
     return path
 
 
-def member(name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o600) -> Any:
+def member(
+    name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o600, date: float = 0
+) -> Any:
     info = tarfile.TarInfo(name)
-    info.type, info.mode, info.mtime = kind, mode, time.time()
+    info.type, info.mode, info.mtime = kind, mode, date or time.time()
     info.uid, info.gid, info.uname, info.gname = 1000, 1000, "ada", "staff"
     return info
 
@@ -140,9 +144,11 @@ def test_an_sdist_is_rewritten_deterministically(script: Path, tmp_path: Path) -
 def test_the_same_members_give_the_same_bytes_whatever_their_dates(
     script: Path, tmp_path: Path
 ) -> None:
-    first = sdist(tmp_path / "a" / "p-1.tar.gz", [member("p-1/x.py")], name="a")
-    time.sleep(1.1)
-    second = sdist(tmp_path / "b" / "p-1.tar.gz", [member("p-1/x.py")], name="b")
+    # Two backends' or two machines' sdists, dated a day apart.
+    first, second = (
+        sdist(tmp_path / n / "p-1.tar.gz", [member("p-1/x.py", date=d)], name=n, date=d)
+        for n, d in (("a", EPOCH + 1), ("b", EPOCH + 86400))
+    )
     assert first.read_bytes() != second.read_bytes()
     assert normalize(script, first, second)[0] == 0
     assert first.read_bytes() == second.read_bytes()
