@@ -61,6 +61,7 @@ PUBLISHING_FILES = (
     ".github/scripts/release-version.sh",
     ".github/scripts/check-environment.sh",
     ".github/scripts/install-tools.sh",
+    ".github/scripts/normalize-sdist.py",
     "scripts/verify_attestations.py",
     "scripts/check_project.py",
     "docs/releasing.md",

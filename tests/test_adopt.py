@@ -47,6 +47,7 @@ ADDED = {
     ".github/scripts/release-version.sh",
     ".github/scripts/check-environment.sh",
     ".github/scripts/install-tools.sh",
+    ".github/scripts/normalize-sdist.py",
     *(
         f".github/release-requirements/{name}.txt"
         for name in ("uv", "twine", "verify", "build-constraints")

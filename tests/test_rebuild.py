@@ -16,9 +16,12 @@ import io
 import json
 import re
 import shutil
+import struct
 import sys
 import tarfile
+import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -301,6 +304,8 @@ def test_rebuild_builds_as_the_publish_workflow_does(
     command = " ".join(script.read_text().replace("\\\n", " ").split())
     assert "uv " + " ".join(verify.BUILD_COMMAND) in command
     assert 'SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"' in command
+    # Then the commit's own normalizer, which the rebuild runs too.
+    assert f"python3 -I {verify.NORMALIZER} dist/*.tar.gz" in command
 
 
 def head(repository: Path) -> str:
@@ -415,22 +420,176 @@ def test_release_on_the_index_reproduces_and_a_tampered_file_differs(
 
 
 @pytest.mark.slow
-def test_setuptools_sdist_is_said_to_differ_and_why(
-    cli: Callable[..., Outcome], builds: Builds, renders: Any
+@pytest.mark.parametrize("backend", ["setuptools", "uv_build"])
+def test_every_backends_sdist_is_reproduced_byte_for_byte(
+    cli: Callable[..., Outcome], builds: Builds, renders: Any, backend: str
 ) -> None:
-    # The build job's sdist dates entries from its checkout; the rebuild's
-    # checkout is another: the wheel is reproduced, the sdist cannot be.
-    release = released(builds, renders, "setuptools")
-    result = cli("--dist", release.checkout / "dist", *release.args, "--offline")
-    assert result.code == 1
+    # The build job's checkout and the rebuild's fresh clone date their files
+    # differently, and build at other times: the commit's normalize-sdist.py
+    # makes the same bytes (hatchling: the index test above).
+    release = released(builds, renders, backend)
+    dist = release.checkout / "dist"
+    made = max(p.stat().st_mtime for p in dist.iterdir())
+    time.sleep(max(0.0, made + 1.1 - time.time()))  # another second on the clock
+    result = cli("--dist", dist, *release.args, "--offline", "--json")
+    files = {f["file"]: f for f in json.loads(result.out)["files"]}
+    assert result.code == 0, result.out
+    for name in (SDIST, WHEEL):
+        assert files[name]["status"] == "reproduced"
+        assert files[name]["compared"] == "bytes"
+        assert files[name]["rebuilt_sha256"] == sha256_of(dist / name)
+
+
+@pytest.mark.slow
+def test_a_commit_without_the_normalizer_is_built_as_it_was(
+    cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
+) -> None:
+    # A commit from before the template had normalize-sdist.py: its sdist is
+    # compared as uv_build made it (undated, with PAX records), so the
+    # released (normalized) one differs, and says how.
+    released = builds(renders(representative(build_backend="uv_build")))
+    source = tmp_path / "source"
+    run("git", "clone", "--quiet", released, source)
+    run("git", "rm", "--quiet", ".github/scripts/normalize-sdist.py", cwd=source)
+    run("git", "commit", "--quiet", "-m", "before the normalizer", cwd=source)
+    args = ["--dist", released / "dist", "--commit", head(source), "--source", source]
+    result = cli(*args, "--pyproject", released / "pyproject.toml", "--offline")
+    assert result.code == 1, result.out
     assert result.line(WHEEL).startswith(f"reproduced {WHEEL}: sha256:")
-    line = result.line(SDIST)
-    assert line.startswith(f"differs {SDIST}: first differing member ")
-    assert (
-        ": same contents, other date; setuptools dates sdist entries from the "
-        "checkout's files, so its sdists cannot be reproduced byte for byte: "
-        "every member's contents match; published sha256:" in line
+    assert result.line(SDIST).startswith(
+        f"differs {SDIST}: first differing member acme_widget_tools-0.1.0/"
     )
+    assert ": same contents, other date" in result.line(SDIST), result.line(SDIST)
+
+
+# --- An sdist gzipped otherwise ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def setuptools_rebuilt(
+    verify: ModuleType,
+    builds: Builds,
+    renders: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Any, str]:
+    """The setuptools release's sdist, and the verifier's own rebuild of its
+    commit: (published sdist, Rebuilt, the commit's source)."""
+    checkout = builds(renders(representative(build_backend="setuptools")))
+    workdir = tmp_path_factory.mktemp("rebuilt")
+    source = verify.SourceCommit(
+        "https://github.com/acme-corp/widget-tools", head(checkout)
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in LOCAL_UV.items():
+            patch.setenv(name, value)
+        rebuilt = verify.build_source(
+            source, "0.1.0", str(checkout), workdir, verify.tool_path("uv")
+        )
+    return checkout / "dist" / SDIST, rebuilt, source
+
+
+def gzip_member(tar: bytes, header: bytes, level: int = 9) -> bytes:
+    """One gzip member of `tar` behind `header`, deflated at `level`."""
+    deflated = zlib.compress(tar, level=level, wbits=-zlib.MAX_WBITS)
+    return header + deflated + struct.pack("<II", zlib.crc32(tar), len(tar))
+
+
+def with_flag(header: bytes, flag: int, field: bytes) -> bytes:
+    """The 10-byte header with a flag set and its optional field after it."""
+    return header[:3] + bytes([header[3] | flag]) + header[4:10] + field
+
+
+def with_pax_record(tar: bytes) -> bytes:
+    """The same tar, one member carrying an extra PAX record."""
+    out = io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(tar)) as archive,
+        tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as written,
+    ):
+        for number, member in enumerate(archive):
+            if number == 1:
+                member.pax_headers = {"comment": "x" * 900}
+            data = archive.extractfile(member) if member.isfile() else None
+            written.addfile(member, data)
+    return out.getvalue()
+
+
+def members_of(sdist: bytes) -> list[tuple[str, bytes | None]]:
+    with tarfile.open(fileobj=io.BytesIO(sdist)) as archive:
+        return [
+            (m.name, f.read() if (f := archive.extractfile(m)) else None)
+            for m in archive
+        ]
+
+
+def published_as(
+    verify: ModuleType, rebuilt: tuple[Path, Any, Any], tmp_path: Path, data: bytes
+) -> Any:
+    """compare() of these bytes, published under the sdist's name."""
+    original, done, source = rebuilt
+    path = tmp_path / SDIST
+    path.write_bytes(data)
+    candidate = verify.Candidate(SDIST, path, source, "signed")
+    return verify.compare(candidate, done, str(original.parent))
+
+
+def test_an_sdist_compressed_otherwise_is_reproduced_and_says_why(
+    verify: ModuleType, setuptools_rebuilt: tuple[Path, Any, Any], tmp_path: Path
+) -> None:
+    # Another zlib deflates the same tar into other bytes, behind the same
+    # canonical header: here, the same tar at another level.
+    original = setuptools_rebuilt[0].read_bytes()
+    tar, header = gzip.decompress(original), original[:10]
+    recompressed = gzip_member(tar, header, level=1)
+    assert recompressed != original
+    result = published_as(verify, setuptools_rebuilt, tmp_path, recompressed)
+    assert result.status == "reproduced", result.reason
+    assert result.reason.startswith(
+        "the decompressed archive is identical byte for byte (tar sha256:"
+        f"{hashlib.sha256(tar).hexdigest()}) and the gzip header canonical; only "
+        "the compression differs (such as another zlib's); published sha256:"
+    )
+    assert result.details["compared"] == "archive"
+
+
+@pytest.mark.parametrize(
+    ("attack", "difference"),
+    [
+        (
+            "comment",
+            "the decompressed archive is identical byte for byte, but the "
+            "published file's gzip header holds a comment",
+        ),
+        ("extra", "published file's gzip header holds an extra field"),
+        ("second member", "gzip data is followed by a second gzip member"),
+        ("trailing bytes", "gzip data is followed by 4 bytes"),
+        ("date", "published file's gzip header is dated 1, not the commit's "),
+        ("pax record", "same contents, other PAX records"),
+    ],
+)
+def test_an_sdist_gzipped_or_archived_otherwise_differs(
+    verify: ModuleType,
+    setuptools_rebuilt: tuple[Path, Any, Any],
+    tmp_path: Path,
+    attack: str,
+    difference: str,
+) -> None:
+    original = setuptools_rebuilt[0].read_bytes()
+    tar, header = gzip.decompress(original), original[:10]
+    data = {
+        "comment": lambda: gzip_member(tar, with_flag(header, 16, b"c" * 900 + b"\0")),
+        "extra": lambda: gzip_member(tar, with_flag(header, 4, b"\x04\0AB\0\0")),
+        "second member": lambda: original + gzip.compress(b"payload", mtime=0),
+        "trailing bytes": lambda: original + b"junk",
+        "date": lambda: gzip_member(tar, header[:4] + b"\1\0\0\0" + header[8:]),
+        "pax record": lambda: gzip_member(with_pax_record(tar), header),
+    }[attack]()
+    # What an installer unpacks is the same (tarfile stops at the archive's
+    # end): only the bytes tell.
+    assert members_of(data) == members_of(original)
+    result = published_as(verify, setuptools_rebuilt, tmp_path, data)
+    assert result.status == "differs"
+    assert difference in result.reason, result.reason
 
 
 # --- Hostile published files ------------------------------------------------------

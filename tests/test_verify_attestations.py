@@ -9,6 +9,7 @@ served by the test on 127.0.0.1.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -168,6 +169,79 @@ def test_without_pyproject_every_flag_is_asked_for_in_one_line(
     )
 
 
+HOSTILE_PYPROJECT = """\
+[project]
+name = "other"
+
+[tool.verify-attestations]
+repository = "evil/other"
+workflow = "evil.yml"
+environment = "evil"
+tag = "{version}"
+repository-id = "1"
+"""
+IDENTITY = ["--package", "pypi-attestations", "--repository", REAL]
+IDENTITY += ["--workflow", "release.yml", "--environment", ""]
+
+
+def test_no_pyproject_ignores_a_hostile_pyproject(
+    cli: Callable[..., Outcome],
+    dist: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The token job's checkout is the tag's: its pyproject.toml could name any
+    # tag pattern or repository id. The flags name the whole identity, yet
+    # without --no-pyproject the file's tag still applies.
+    (tmp_path / "pyproject.toml").write_text(HOSTILE_PYPROJECT)
+    monkeypatch.chdir(tmp_path)
+    read = cli("dist", dist, *IDENTITY, "--offline")
+    assert read.code == 1
+    assert read.line(SDIST) == (
+        f"FAIL {SDIST}: signed at ref refs/tags/v0.0.19, expected the release "
+        "tag refs/tags/0.0.19"
+    )
+    ignored = cli("dist", dist, *IDENTITY, "--offline", "--no-pyproject")
+    assert ignored.code == 0, ignored.out
+    assert ignored.line(SDIST).startswith(f"OK {SDIST}: {SIGNED_BY}")
+
+
+@pytest.mark.parametrize(
+    "mode", [["dist"], ["release", "0.0.19"], ["rebuild", "0.0.19"]]
+)
+def test_no_pyproject_takes_every_expected_value_from_the_flags(
+    verify: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: list[str],
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(HOSTILE_PYPROJECT)
+    monkeypatch.chdir(tmp_path)
+    args = verify.parser().parse_args([*mode, "--no-pyproject", *IDENTITY])
+    identity, source = verify.expected_from(args)
+    assert identity == verify.Identity(REAL, "release.yml", "")
+    assert source == verify.Source("v{version}", None, None)
+    assert args.package == "pypi-attestations"
+    # A flag left out is asked for, whatever the file declares.
+    args = verify.parser().parse_args([*mode, "--no-pyproject", *IDENTITY[2:]])
+    with pytest.raises(verify.CannotCheck) as error:
+        verify.expected_from(args)
+    assert str(error.value) == (
+        "no expected --package: pass them, --no-pyproject reads them from no file"
+    )
+
+
+def test_no_pyproject_and_pyproject_exclude_each_other(script: Path) -> None:
+    result = run(
+        sys.executable, script, "dist", "--no-pyproject", "--pyproject", "x.toml",
+        check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: --no-pyproject reads no file: give it no --pyproject\n"
+    )
+
+
 def test_pep723_metadata_pins_what_the_tests_run(script: Path) -> None:
     block = re.search(
         r"^# /// script$\s(?P<content>(^#(| .*)$\s)+)^# ///$", script.read_text(), re.M
@@ -205,6 +279,31 @@ def test_no_index_host_is_written_in_the_script(script: Path) -> None:
     assert host and host not in script.read_text()
     release = run(sys.executable, script, "release", "--help").stdout
     assert "(default: pypi-simple's PYPI_SIMPLE_ENDPOINT)" in " ".join(release.split())
+
+
+def docstring_paragraphs(script: Path) -> list[str]:
+    return (ast.get_docstring(ast.parse(script.read_text())) or "").split("\n\n")
+
+
+@pytest.mark.parametrize("mode", ["dist", "release", "rebuild"])
+def test_each_modes_help_shows_its_own_paragraph(script: Path, mode: str) -> None:
+    paragraphs = docstring_paragraphs(script)
+    page = run(sys.executable, script, mode, "--help").stdout
+    own = [p for p in paragraphs if p.startswith(f"`{mode}` ")]
+    others = [p for p in paragraphs if p.startswith("`") and p not in own]
+    shared = [p for p in paragraphs[2:] if not p.startswith("`")]
+    # As written, line for line; no other mode's, and what holds for all.
+    assert len(own) == 1 and own[0] in page
+    assert len(others) == 2 and not any(p in page for p in others)
+    assert shared and all(p in page for p in shared)
+
+
+def test_the_top_help_shows_the_summary_and_the_usage(script: Path) -> None:
+    summary, usage, *others = docstring_paragraphs(script)
+    top = run(sys.executable, script, "--help").stdout
+    assert top.split("\n\n")[1:3] == [summary, usage]
+    modes = [p for p in others if p.startswith("`")]
+    assert len(modes) == 3 and not any(p in top for p in modes)
 
 
 def test_help_is_honest_about_the_environment(script: Path) -> None:
@@ -382,6 +481,27 @@ def test_hidden_files_are_skipped_and_stray_attestations_reported(
     )
 
 
+@pytest.mark.parametrize(
+    "stray", [SDIST + SUFFIX + SUFFIX, f"X{SUFFIX}{SUFFIX}", "notes.txt"]
+)
+def test_a_stray_file_fails_in_one_line_naming_it(
+    cli: Callable[..., Outcome], dist: Path, stray: str
+) -> None:
+    # Beside a verified sdist and its attestation: anything that is neither a
+    # distribution nor the attestation of one here is not uploaded silently.
+    (dist / stray).write_text("{}")
+    result = cli("dist", dist, *ARGS)
+    assert result.code == 1
+    assert result.line(SDIST).startswith(f"OK {SDIST}: ")
+    (line,) = [ln for ln in result.out.splitlines() if ln.startswith("FAIL")]
+    assert line.startswith(f"FAIL {stray}: ")
+    if stray.endswith(SUFFIX + SUFFIX):
+        assert line == (
+            f"FAIL {stray}: not a distribution, nor the attestation of one: "
+            f"{stray.removesuffix(SUFFIX)} is an attestation"
+        )
+
+
 def test_nothing_to_verify_is_a_usage_error(
     cli: Callable[..., Outcome], tmp_path: Path
 ) -> None:
@@ -523,34 +643,34 @@ def test_release_verifies_end_to_end(script: Path, published: FakeIndex) -> None
     assert published.hits[f"/files/{SDIST}"] == 1
 
 
-def built(tmp_path: Path, files: dict[str, bytes]) -> str:
-    """A directory of the files a release run built, as the verify job has it."""
-    directory = tmp_path / "built"
-    directory.mkdir()
+def sums(tmp_path: Path, files: dict[str, bytes]) -> str:
+    """The release's list in sha256sum's format, as a release run writes it."""
     for name, data in files.items():
-        (directory / name).write_bytes(data)
-    return str(directory)
+        (tmp_path / name).write_bytes(data)
+    listed = run("sha256sum", "--", *files, cwd=tmp_path).stdout
+    (tmp_path / "SHA256SUMS").write_text(listed)
+    return str(tmp_path / "SHA256SUMS")
 
 
-def test_release_holds_exactly_the_files_this_run_built(
+def test_release_holds_exactly_the_files_listed(
     cli: Callable[..., Outcome], published: FakeIndex, fixtures: Path, tmp_path: Path
 ) -> None:
-    same = built(tmp_path, {SDIST: (fixtures / SDIST).read_bytes()})
-    outcome = cli(*release_args(published, "--environment", "", "--built", same))
+    same = sums(tmp_path, {SDIST: (fixtures / SDIST).read_bytes()})
+    outcome = cli(*release_args(published, "--environment", "", "--sha256sums", same))
     assert outcome.code == 0
     assert outcome.line(SDIST).startswith(f"OK {SDIST}: ")
-    assert outcome.line(SDIST).endswith("; the bytes this run built")
+    assert outcome.line(SDIST).endswith("; the bytes --sha256sums lists")
 
 
 @pytest.mark.parametrize(
     ("files", "file", "reason"),
     [
         ({SDIST: b"rebuilt differently"}, SDIST, "on the index with other bytes"),
-        ({WHEEL_0019: b"a wheel"}, SDIST, "on the index, but not built by this run"),
-        ({WHEEL_0019: b"a wheel"}, WHEEL_0019, "built by this run, but not on the"),
+        ({WHEEL_0019: b"a wheel"}, SDIST, "on the index, but not listed in"),
+        ({WHEEL_0019: b"a wheel"}, WHEEL_0019, "listed in --sha256sums, but not on"),
     ],
 )
-def test_release_that_differs_from_what_this_run_built_is_rejected(
+def test_release_that_differs_from_the_list_is_rejected(
     cli: Callable[..., Outcome],
     published: FakeIndex,
     tmp_path: Path,
@@ -558,18 +678,62 @@ def test_release_that_differs_from_what_this_run_built_is_rejected(
     file: str,
     reason: str,
 ) -> None:
-    directory = built(tmp_path, files)
-    outcome = cli(*release_args(published, "--environment", "", "--built", directory))
+    listed = sums(tmp_path, files)
+    outcome = cli(*release_args(published, "--environment", "", "--sha256sums", listed))
     assert outcome.code == 1
     assert outcome.line(file).startswith(f"FAIL {file}: {reason}")
 
 
-def test_release_built_directory_must_hold_distributions(
+DIGEST = "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "lists no files"),
+        ("\n", "line 1 is not `<sha256>  <name>`"),
+        (f"{DIGEST}  {SDIST}\n{DIGEST}  {SDIST}\n", f"line 2 lists {SDIST} again"),
+        (f"{DIGEST}  dist/{SDIST}\n", "line 1 is not `<sha256>  <name>`"),
+        (f"{DIGEST}  {SDIST}\n\n{DIGEST}  {WHEEL_0019}\n", "line 2 is not"),
+        (f"{DIGEST} {SDIST}\n", "line 1 is not"),
+        (f"{DIGEST[1:]}  {SDIST}\n", "line 1 is not"),
+        (f"{DIGEST}  a$(touch PWNED).tar.gz\n", "line 1 is not"),
+        (f"{DIGEST}  .hidden\n", "line 1 is not"),
+        (f"{DIGEST}  {SDIST}\r\n", "line 1 is not"),
+        (f"{DIGEST}  é.tar.gz\n", "not ASCII text"),
+    ],
+)
+def test_a_malformed_list_is_a_one_line_usage_error(
+    cli: Callable[..., Outcome],
+    published: FakeIndex,
+    tmp_path: Path,
+    text: str,
+    problem: str,
+) -> None:
+    listed = tmp_path / "SHA256SUMS"
+    listed.write_bytes(text.encode())
+    outcome = cli(*release_args(published, "--sha256sums", str(listed)))
+    assert (outcome.code, outcome.out) == (2, "")
+    assert outcome.err.startswith(f"error: --sha256sums {listed}: {problem}")
+    assert len(outcome.err.splitlines()) == 1
+    # Refused before the index is asked anything.
+    assert not published.hits
+
+
+def test_a_list_without_its_last_newline_or_in_capitals_is_read(
+    verify: ModuleType, tmp_path: Path
+) -> None:
+    listed = tmp_path / "SHA256SUMS"
+    listed.write_text(f"{DIGEST.upper()}  {SDIST}\n{DIGEST}  {WHEEL_0019}")
+    assert verify.listed_digests(listed) == {SDIST: DIGEST, WHEEL_0019: DIGEST}
+
+
+def test_release_list_must_be_a_readable_file(
     cli: Callable[..., Outcome], published: FakeIndex, tmp_path: Path
 ) -> None:
-    outcome = cli(*release_args(published, "--built", str(tmp_path / "none")))
+    outcome = cli(*release_args(published, "--sha256sums", str(tmp_path / "none")))
     assert outcome.code == 2
-    assert "no such directory" in outcome.err
+    assert "cannot be read: No such file or directory" in outcome.err
 
 
 def test_release_environment_is_compared_as_the_index_does(
@@ -938,6 +1102,18 @@ def test_pylock_that_does_not_lock_the_package_is_a_usage_error(
     )
 
 
+@pytest.mark.parametrize("where", ["pyproject", "pylock"])
+@pytest.mark.parametrize("nesting", ["a = " + "[" * 2000, "a = " + "{b = " * 2000])
+def test_deeply_nested_toml_is_refused_in_one_line(
+    cli: Callable[..., Outcome], dist: Path, tmp_path: Path, where: str, nesting: str
+) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text(nesting)
+    result = cli("dist", dist, *ARGS, f"--{where}", deep)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == f"error: {deep} is nested too deeply to be read\n"
+
+
 # --- What the certificate proves: ref, commit, repository id --------------------
 # The fixture's certificate: ref refs/tags/v0.0.19, commit COMMIT, repository
 # id REPOSITORY_ID, repository spelled trailofbits/pypi-attestations.
@@ -979,6 +1155,27 @@ def test_ref_must_be_the_release_tag(
     remote = cli(*release_args(published, "--environment", "", "--tag", "{version}"))
     assert remote.code == 1
     assert remote.line(SDIST).endswith("expected the release tag refs/tags/0.0.19")
+
+
+def test_a_rehearsal_names_the_branch_it_signed_at(
+    cli: Callable[..., Outcome], dist: Path
+) -> None:
+    """--ref: the one ref a rehearsal's certificate records (its branch), in
+    place of the release tag; any other ref fails, and a ref that is not a
+    full git ref is a usage error."""
+    assert cli("dist", dist, *ARGS, "--ref", "refs/tags/v0.0.19").code == 0
+    result = cli("dist", dist, *ARGS, "--ref", "refs/heads/main")
+    assert result.code == 1
+    assert result.line(SDIST) == (
+        f"FAIL {SDIST}: signed at ref refs/tags/v0.0.19, expected the ref "
+        "refs/heads/main"
+    )
+    for bad in ("main", "refs/heads/", "refs/heads/a b", "refs/remotes/x"):
+        refused = cli("dist", dist, *ARGS, "--ref", bad)
+        assert (refused.code, refused.err) == (
+            2,
+            f"error: --ref {bad!r} is not a full git ref such as refs/heads/main\n",
+        ), bad
 
 
 @pytest.mark.parametrize(
@@ -1077,9 +1274,11 @@ def test_rendered_project_declares_the_tag_and_the_workflow_passes_the_commit(
     assert "repository-id" not in table["verify-attestations"]
     workflow = (project / ".github/workflows/publish.yml").read_text()
     calls = re.findall(r"verify_attestations\.py (?:dist|release) .*", workflow)
-    assert len(calls) == 2, calls
+    # publish's, the rehearsal's (at its branch) and verify-release's.
+    assert len(calls) == 3, calls
     for call in calls:
-        assert '--commit "${GITHUB_SHA}"' in call
+        assert '--commit "${GITHUB_SHA}"' in call and "--no-pyproject" in call
+    assert sum('--ref "${GITHUB_REF}"' in call for call in calls) == 1
 
 
 # --- Hostile input: an answer in the script's own words -------------------------
@@ -1433,7 +1632,7 @@ def test_a_redirect_away_from_https_is_not_followed(verify: ModuleType) -> None:
         response.url = "https://index.example/simple/pypi-attestations/"
         return response
 
-    session = verify.HttpsOnlySession(allow_local=False)
+    session = verify.https_only_session(allow_local=False)
     assert session.get_redirect_target(redirect("/files/a.whl")) == "/files/a.whl"
     downgrade = redirect("http://files.example/a.whl")
     with pytest.raises(verify.CannotCheck) as refused:

@@ -123,7 +123,9 @@ def test_not_listed_yet_then_failed_ends_with_the_failure(
     assert "The index did not answer; attempt 2 in 30 s" in result.stdout
     # The rebuild's list is what names the wheel the index lacks.
     wheel = "acme_widget_tools-0.1.0-py3-none-any.whl"
-    assert f"FAIL {wheel}: built by this run, but not on the index" in result.stdout
+    assert f"FAIL {wheel}: listed in --sha256sums, but not on the index" in (
+        result.stdout
+    )
     assert f"FAIL {SDIST}: no provenance" in result.stdout
     assert "2 files: 0 verified, 2 failed." in result.stdout
 

@@ -8,8 +8,7 @@
 set -euo pipefail
 
 # Date the archives' entries from the released commit, so that building this
-# commit again gives the same bytes (setuptools still dates sdist entries from
-# the checkout's files: the compare job checks its sdist by contents).
+# commit again gives the same bytes.
 SOURCE_DATE_EPOCH="$(git log -1 --format=%ct)"
 export SOURCE_DATE_EPOCH
 if [ -n "${1:-}" ]; then
@@ -27,3 +26,8 @@ uv build --no-sources --force-pep517 --require-hashes --no-build \
 # uv marks the folder it made as ignored by git: not a release file, and no
 # check skips one.
 rm -f dist/.gitignore
+# Whatever the backend, the sdist is rewritten deterministically (setuptools
+# dates its entries from the checkout's files and its gzip header from the
+# clock); it says which bytes are the release's, as uv's "Successfully built"
+# above is of the sdist before this.
+python3 -I .github/scripts/normalize-sdist.py dist/*.tar.gz
