@@ -1260,8 +1260,11 @@ def test_json_report_says_what_the_certificate_had_to_record(
         "tag": "v{version}",
         "commit": COMMIT,
         "repository_id": None,
+        "fixed_ref": None,
     }
     assert data["exit_code"] == 0
+    branch = cli("dist", dist, *ARGS, "--ref", "refs/heads/main", "--json").out
+    assert json.loads(branch)["source"]["fixed_ref"] == "refs/heads/main"
 
 
 def test_rendered_project_declares_the_tag_and_the_workflow_passes_the_commit(
