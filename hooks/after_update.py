@@ -24,14 +24,17 @@ update: whatever it cannot do is printed as something left to do.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from packaging.version import InvalidVersion, Version  # Copier depends on it
 from rollout import conflicted_files
@@ -91,6 +94,31 @@ def upgrading_steps(changelog: str, since: Version, until: Version) -> list[Upgr
             if title.startswith("Upgrading"):
                 crossed.append(Upgrading(heading.split()[0], numbered_items(text)))
     return sorted(crossed, key=lambda u: release_version(u.release) or until)
+
+
+def prefill_render(template: Path | None) -> None:
+    """Cache the template's render for the updated answers, as
+    scripts/check_project.py (the template's, imported from `template`)
+    would make it; whatever fails, the check makes it or says why."""
+    script = template and template / "template/scripts/check_project.py"
+    answers = Path(".copier-answers.yml")
+    if not (script and script.is_file() and answers.is_file()):
+        return
+    try:
+        check = import_script(script)
+        answered = check.parse_answers(answers.read_text(encoding="utf-8"))
+        check.cached_render(answered, src=str(template))
+    except Exception:  # noqa: BLE001 - the check renders it again if needed
+        pass
+
+
+def import_script(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def is_nothing(text: str) -> bool:
@@ -164,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--to", dest="until", required=True)
     parser.add_argument("--skip-tasks", default="False")
     parser.add_argument("--adopted", default="False")
+    parser.add_argument(
+        "--template", type=Path, help="the template's checkout at the new version"
+    )
     options = parser.parse_args(argv)
     try:
         since, until = Version(options.since), Version(options.until)
@@ -172,11 +203,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"update: no upgrading steps shown ({error})")
         changelog, since, until = "", Version("0"), Version("0")
     conflicts = conflicted_files(Path.cwd())
+    # The project check compares the release path with this version's render:
+    # make it now, while `uv lock` waits on the index, so the check that
+    # follows the update finds it cached.
+    rendering = threading.Thread(target=prefill_render, args=(options.template,))
+    rendering.start()
     lock_todo = lock(
         options.skip_tasks.lower() == "true",
         options.adopted.lower() == "true",
         conflicts,
     )
+    rendering.join()
     for line in report(conflicts, lock_todo, upgrading_steps(changelog, since, until)):
         print(line)
     return 0
