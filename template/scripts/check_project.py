@@ -310,11 +310,13 @@ def first_difference(theirs: list[str], ours: list[str]) -> list[str]:
     return [line.rstrip("\n") for line in diff[hunk : hunk + 1 + SHOWN_LINES]]
 
 
-def file_problems(rendered: Path, names: list[str]) -> tuple[list[str], list[str]]:
-    """(problems, the files that differ)."""
+def file_problems(
+    rendered: Path, names: list[str], root: Path = Path()
+) -> tuple[list[str], list[str]]:
+    """(problems, the files that differ) of the project in `root`."""
     problems, differing = [], []
     for name in names:
-        ours = Path(name)
+        ours = root / name
         if not ours.is_file():
             problems.append(f"{name}, a file of the release path, is missing")
             differing.append(name)
@@ -349,12 +351,14 @@ def version_source(pyproject: dict[str, Any]) -> str:
     return "no version"
 
 
-def key_problems(rendered: Path, owns: dict[str, str]) -> list[str]:
+def key_problems(
+    rendered: Path, owns: dict[str, str], root: Path = Path()
+) -> list[str]:
     theirs_file = rendered / "pyproject.toml"
     if not theirs_file.is_file():  # an adopted package's own
         return []
     try:
-        ours = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))
+        ours = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         return [f"pyproject.toml cannot be read ({error}): fix it"]
     theirs = tomllib.loads(theirs_file.read_text(encoding="utf-8"))
