@@ -5,7 +5,9 @@ Copier runs this in the updated project once the new version is merged in
 when the conflicts are not known yet). It prints:
 
 - the files the merge left conflicted (Copier's inline markers, unmerged in
-  git's index) or rejected (`.rej` files), by name;
+  git's index) or rejected (`.rej` files), by name, each with the resolution
+  that gives a valid file; `.gitignore`, a list of patterns, is resolved
+  here by keeping both sides (the template's lines, then the project's);
 - whether `uv lock` ran (it also writes the lock of a project from a release
   that had none), or the one command to run instead (no uv, `--skip-tasks`,
   offline); an adopted package's pyproject.toml is its own, so it is not
@@ -24,6 +26,7 @@ update: whatever it cannot do is printed as something left to do.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import importlib.util
 import re
 import shutil
@@ -40,6 +43,13 @@ from packaging.version import InvalidVersion, Version  # Copier depends on it
 from rollout import conflicted_files
 
 CHECK = "uv run --script scripts/check_project.py"
+# Copier's inline conflict: the project's lines, then the template's.
+CONFLICT = re.compile(
+    r"^<{7} before updating\n(.*?)^={7}\n(.*?)^>{7} after updating\n",
+    re.MULTILINE | re.DOTALL,
+)
+# Files whose conflicts need no judgment: both sides' lines are kept.
+UNION = (".gitignore",)
 # CHANGELOG.md's Upgrading items: 3 is what to do by hand, 4 about conflicts.
 BY_HAND, CONFLICTS = "3", "4"
 
@@ -76,19 +86,30 @@ def release_version(heading: str) -> Version | None:
         return None
 
 
+def unreleased(heading: str) -> bool:
+    """`## Unreleased`, or `## 0.3.0 (unreleased)`: not tagged yet."""
+    return "unreleased" in heading.lower()
+
+
 def upgrading_steps(changelog: str, since: Version, until: Version) -> list[Upgrading]:
     """The Upgrading sections of the releases after `since` up to `until`,
-    oldest first. "Unreleased" counts when `until` is newer than every release
-    the CHANGELOG names (a template updated to its development head)."""
+    oldest first. A release not tagged yet counts when `until` is newer than
+    every tagged release the CHANGELOG names (a template updated to its
+    development head, which Copier versions as the last tag's post-release)."""
     releases = sections(changelog, "##")
     versions = [release_version(heading) for heading, _ in releases]
-    newest = max((v for v in versions if v), default=None)
+    tagged = [
+        v
+        for (h, _), v in zip(releases, versions, strict=True)
+        if v and not unreleased(h)
+    ]
+    newest = max(tagged, default=None)
     crossed: list[Upgrading] = []
     for (heading, body), version in zip(releases, versions, strict=True):
-        if version is None:
-            if not heading.startswith("Unreleased") or (newest and until <= newest):
+        if unreleased(heading):
+            if (newest and until <= newest) or (version and since >= version):
                 continue
-        elif not since < version <= until:
+        elif version is None or not since < version <= until:
             continue
         for title, text in sections(body, "###"):
             if title.startswith("Upgrading"):
@@ -96,20 +117,83 @@ def upgrading_steps(changelog: str, since: Version, until: Version) -> list[Upgr
     return sorted(crossed, key=lambda u: release_version(u.release) or until)
 
 
-def prefill_render(template: Path | None) -> None:
-    """Cache the template's render for the updated answers, as
-    scripts/check_project.py (the template's, imported from `template`)
-    would make it; whatever fails, the check makes it or says why."""
+def the_check(template: Path | None) -> ModuleType | None:
+    """The template's scripts/check_project.py, which knows the release path."""
     script = template and template / "template/scripts/check_project.py"
+    if not (script and script.is_file()):
+        return None
+    try:
+        return import_script(script)
+    except Exception:  # noqa: BLE001 - an update never fails on it
+        return None
+
+
+def prefill_render(check: ModuleType | None, template: Path | None) -> None:
+    """Cache the template's render for the updated answers, as the project
+    check would make it; whatever fails, the check makes it or says why."""
     answers = Path(".copier-answers.yml")
-    if not (script and script.is_file() and answers.is_file()):
+    if check is None or template is None or not answers.is_file():
         return
     try:
-        check = import_script(script)
         answered = check.parse_answers(answers.read_text(encoding="utf-8"))
         check.cached_render(answered, src=str(template))
     except Exception:  # noqa: BLE001 - the check renders it again if needed
         pass
+
+
+def keep_both(path: Path) -> bool:
+    """Resolve every conflict in `path` with the template's lines, then the
+    project's not among them; staged, as resolved. False if it cannot."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+    def both(conflict: re.Match[str]) -> str:
+        theirs = conflict[2].splitlines(keepends=True)
+        ours = conflict[1].splitlines(keepends=True)
+        return "".join(theirs + [line for line in ours if line not in theirs])
+
+    resolved = CONFLICT.sub(both, text)
+    if re.search(r"^(<{7}|={7}|>{7})", resolved, flags=re.MULTILINE):
+        return False
+    path.write_text(resolved, encoding="utf-8")
+    added = subprocess.run(["git", "add", "--", str(path)], capture_output=True)
+    return added.returncode == 0
+
+
+def advice(name: str, check: ModuleType | None) -> str:
+    """How to resolve the conflicts in `name` into a valid file."""
+    release_path = check is not None and (
+        any(fnmatch.fnmatch(name, glob) for glob in check.OWNED_FILES)
+        or name == f".github/workflows/{publish_workflow(check)}"
+    )
+    if release_path:
+        return (
+            "take the template's side (the project check compares this file "
+            "with the template's); a change that must stay is declared under "
+            "project_owns (docs/development.md)"
+        )
+    if name == "pyproject.toml":
+        return (
+            "keep your lines and the template's, each key once (TOML refuses a "
+            "key given twice): the template's value in its tables, yours in your own"
+        )
+    if name.endswith((".yml", ".yaml", ".toml", ".json", ".json5")):
+        return (
+            "start from the template's side and carry your own lines into it "
+            "(keeping both sides repeats keys)"
+        )
+    return "keep the template's lines and yours"
+
+
+def publish_workflow(check: ModuleType) -> str | None:
+    try:
+        return check.publish_workflow(  # type: ignore[no-any-return]
+            Path("docs/releasing.md").read_text(encoding="utf-8")
+        )
+    except OSError:
+        return None
 
 
 def import_script(path: Path) -> ModuleType:
@@ -151,7 +235,10 @@ def lock(skip_tasks: bool, adopted: bool, conflicts: Sequence[str]) -> str | Non
 
 
 def report(
-    conflicts: Sequence[str], lock_todo: str | None, steps: Sequence[Upgrading]
+    conflicts: Sequence[str],
+    lock_todo: str | None,
+    steps: Sequence[Upgrading],
+    advised: dict[str, str] | None = None,
 ) -> list[str]:
     """What the project is left with, as lines; one line when nothing is."""
     wanted = (BY_HAND, CONFLICTS) if conflicts else (BY_HAND,)
@@ -168,6 +255,10 @@ def report(
     lines = []
     if conflicts:
         lines.append(f"update: resolve the conflicts in {', '.join(conflicts)}")
+        for name, how in (advised or {}).items():
+            lines += textwrap.wrap(
+                f"{name}: {how}", 79, initial_indent="- ", subsequent_indent="  "
+            )
     if lock_todo:
         lines.append(f"update: {lock_todo}")
     for release, texts in todo.items():
@@ -202,11 +293,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InvalidVersion, OSError) as error:
         print(f"update: no upgrading steps shown ({error})")
         changelog, since, until = "", Version("0"), Version("0")
+    check = the_check(options.template)
     conflicts = conflicted_files(Path.cwd())
+    merged = [n for n in conflicts if n in UNION and keep_both(Path(n))]
+    conflicts = tuple(n for n in conflicts if n not in merged)
     # The project check compares the release path with this version's render:
     # make it now, while `uv lock` waits on the index, so the check that
     # follows the update finds it cached.
-    rendering = threading.Thread(target=prefill_render, args=(options.template,))
+    rendering = threading.Thread(target=prefill_render, args=(check, options.template))
     rendering.start()
     lock_todo = lock(
         options.skip_tasks.lower() == "true",
@@ -214,7 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         conflicts,
     )
     rendering.join()
-    for line in report(conflicts, lock_todo, upgrading_steps(changelog, since, until)):
+    for name in merged:
+        print(f"update: {name}: kept both sides of its conflicts (a list of patterns)")
+    steps = upgrading_steps(changelog, since, until)
+    advised = {name: advice(name, check) for name in conflicts}
+    for line in report(conflicts, lock_todo, steps, advised):
         print(line)
     return 0
 
