@@ -396,6 +396,36 @@ def test_edit_on_lines_the_template_changed_is_an_inline_conflict(
     assert answers(project)["_commit"] == NEWEST
 
 
+def test_a_file_the_project_owns_is_left_to_it_by_updates(
+    releases: Path, tmp_path: Path
+) -> None:
+    """Declared under project_owns, a file of the release path is neither
+    merged nor compared: the project's own pin survives the release's."""
+    project = copy_project(releases, tmp_path / "pkg", "v0.2.0", OLD_ANSWERS["v0.2.0"])
+    publish = project / ".github/workflows/publish.yml"
+    theirs = f"actions/download-artifact@{PREVIOUS_PINS['actions/download-artifact']}"
+    replace_once(publish, theirs, "actions/download-artifact@" + "0" * 40 + " # v9")
+    reason = "we pin our downloads ourselves"
+    with (project / ".copier-answers.yml").open("a", encoding="utf-8") as stream:
+        stream.write(f"project_owns:\n    .github/workflows/publish.yml: {reason}\n")
+    commit_all(project, "Our own publish workflow")
+    ours = publish.read_text(encoding="utf-8")
+
+    update(project)
+
+    assert_no_conflicts(project)
+    assert publish.read_text(encoding="utf-8") == ours
+    assert answers(project)["project_owns"] == {".github/workflows/publish.yml": reason}
+    ci = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert f"astral-sh/setup-uv@{action_pins()['astral-sh/setup-uv']}" in ci
+    checked = project_check(project)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[0] == (
+        "check: owned by the project, not compared: "
+        f".github/workflows/publish.yml ({reason})"
+    )
+
+
 def test_dirty_working_tree_is_refused_and_nothing_changes(
     releases: Path, tmp_path: Path
 ) -> None:
