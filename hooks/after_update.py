@@ -130,13 +130,15 @@ def the_check(template: Path | None) -> ModuleType | None:
 
 def prefill_render(check: ModuleType | None, template: Path | None) -> None:
     """Cache the template's render for the updated answers, as the project
-    check would make it; whatever fails, the check makes it or says why."""
+    check would make it: the one hooks/render_ahead.py made during the merge,
+    else a new one; whatever fails, the check makes it or says why."""
     answers = Path(".copier-answers.yml")
     if check is None or template is None or not answers.is_file():
         return
     try:
         answered = check.parse_answers(answers.read_text(encoding="utf-8"))
-        check.cached_render(answered, src=str(template))
+        if not check.adopt_ahead(answered, Path.cwd()):
+            check.cached_render(answered, src=str(template))
     except Exception:  # noqa: BLE001 - the check renders it again if needed
         pass
 

@@ -208,6 +208,51 @@ def unreachable(answered: Answers) -> str | None:
     return None
 
 
+def ahead_folder(project: Path) -> Path:
+    """Where an update renders its new version ahead of its merge, for the
+    project in `project` (hooks/render_ahead.py, then the after-update step)."""
+    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:32]
+    return cache_root() / "ahead" / digest
+
+
+def same_answers(one: Answers, other: Answers) -> bool:
+    """The same answers, whatever template copy and version they name."""
+    mine = {k: v for k, v in one.scalars.items() if not k.startswith("_")}
+    theirs = {k: v for k, v in other.scalars.items() if not k.startswith("_")}
+    return (mine, one.owns) == (theirs, other.owns)
+
+
+def adopt_ahead(answered: Answers, project: Path, wait: float = 60.0) -> bool:
+    """Cache the render made ahead of the update (its process waited for up
+    to `wait` seconds) if it was made for exactly these answers."""
+    import time
+
+    ahead = ahead_folder(project)
+    try:
+        pid = int((ahead / "pid").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:  # finished
+            break
+        time.sleep(0.05)
+    made = ahead / "render"
+    dst = cache_root() / render_key(answered.text)
+    try:
+        rendered = parse_answers((made / ANSWERS).read_text(encoding="utf-8"))
+        if not same_answers(rendered, answered) or (dst / ANSWERS).is_file():
+            return (dst / ANSWERS).is_file()
+        made.rename(dst)
+        return True
+    except OSError:
+        return False
+    finally:
+        shutil.rmtree(ahead, ignore_errors=True)
+
+
 def render(src: str, ref: str, answers_file: Path, dst: Path) -> None:
     """Copier's render of `src` at `ref` (none: a template folder without
     git) for the answers in `answers_file`: what `copier copy` makes, without
