@@ -33,7 +33,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,21 +125,6 @@ def the_check(template: Path | None) -> ModuleType | None:
         return import_script(script)
     except Exception:  # noqa: BLE001 - an update never fails on it
         return None
-
-
-def prefill_render(check: ModuleType | None, template: Path | None) -> None:
-    """Cache the template's render for the updated answers, as the project
-    check would make it: the one hooks/render_ahead.py made during the merge,
-    else a new one; whatever fails, the check makes it or says why."""
-    answers = Path(".copier-answers.yml")
-    if check is None or template is None or not answers.is_file():
-        return
-    try:
-        answered = check.parse_answers(answers.read_text(encoding="utf-8"))
-        if not check.adopt_ahead(answered, Path.cwd()):
-            check.cached_render(answered, src=str(template))
-    except Exception:  # noqa: BLE001 - the check renders it again if needed
-        pass
 
 
 def keep_both(path: Path) -> bool:
@@ -299,17 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     conflicts = conflicted_files(Path.cwd())
     merged = [n for n in conflicts if n in UNION and keep_both(Path(n))]
     conflicts = tuple(n for n in conflicts if n not in merged)
-    # The project check compares the release path with this version's render:
-    # make it now, while `uv lock` waits on the index, so the check that
-    # follows the update finds it cached.
-    rendering = threading.Thread(target=prefill_render, args=(check, options.template))
-    rendering.start()
     lock_todo = lock(
         options.skip_tasks.lower() == "true",
         options.adopted.lower() == "true",
         conflicts,
     )
-    rendering.join()
     for name in merged:
         print(f"update: {name}: kept both sides of its conflicts (a list of patterns)")
     steps = upgrading_steps(changelog, since, until)

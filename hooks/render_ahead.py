@@ -3,12 +3,13 @@ check, in the background, while Copier merges.
 
 scripts/check_project.py compares the project's release path with the
 template's render for its answers at the recorded version, and caches it.
-Rendering is a Copier import and a render: done here, beside Copier's own
-work, it costs the update next to nothing. The render starts from the
-answers as they will be (the recorded ones, renamed by the migration before
-this one, and those given with --data); the after-update step waits for it
-and keeps it only if the answers Copier recorded are the same (else the check
-renders again). It never fails the update.
+Rendering is a Copier import and a render: started here, in a process of its
+own, it runs beside Copier's merge, and the update never waits for it. The
+render starts from the answers as they will be (the recorded ones, renamed
+by the migration before this one, and those given with --data); the first
+check after the update waits for it if need be, and keeps it only if the
+answers Copier recorded are the same (else it renders again). It never fails
+the update.
 
     python render_ahead.py ANSWERS_FILE --template DIR [--data JSON]
 """

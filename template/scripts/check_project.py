@@ -21,8 +21,9 @@ check then names it on every run instead of comparing it, and updates leave
 it to the project.
 
 The render needs Copier and the template: it is made once per template source,
-version and answers, and kept in the user's cache (an update makes it). When
-the template cannot be reached, one line says so and every other check runs:
+version and answers, and kept in the user's cache (an update starts it while
+it merges, and the first check after it takes it). When the template cannot
+be reached, one line says so and every other check runs:
 
 - conflict markers (any of `<<<<<<<`, `=======`, `>>>>>>>`, alone or not) in
   any file, and `.rej` files an update left;
@@ -283,7 +284,7 @@ def cached_render(answered: Answers, src: str | None = None) -> Path | str:
     `src` renders from another copy of the same template at the same version
     (an update's local checkout); the cache key stays the answers'."""
     dst = cache_root() / render_key(answered.text)
-    if (dst / ANSWERS).is_file():
+    if (dst / ANSWERS).is_file() or (not src and adopt_ahead(answered, Path())):
         return dst
     reason = None if src else unreachable(answered)
     if reason:
