@@ -5,8 +5,9 @@ scripts/check_project.py compares the project's release path with the
 template's render for its answers at the recorded version, and caches it.
 Rendering is a Copier import and a render: started here, in a process of its
 own, it runs beside Copier's merge, and the update never waits for it. The
-render starts from the answers as they will be (the recorded ones, renamed
-by the migration before this one, and those given with --data); the first
+render starts from the answers as they will be (the recorded ones and those
+given with --data; first of the migrations, it starts before any renames
+them, which then makes it unused); the first
 check after the update waits for it if need be, and keeps it only if the
 answers Copier recorded are the same (else it renders again). It never fails
 the update.
@@ -47,7 +48,11 @@ def start(answers_file: Path, template: Path, given: dict[str, object]) -> None:
     recorded = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
     data = {**recorded, **given}
     (ahead / "answers.json").write_text(json.dumps(data), encoding="utf-8")
-    args = ["--render", str(template), "HEAD", str(ahead / "answers.json")]
+    # Copier's checkout of the new version, without git: Copier renders a
+    # folder as it is, where it would clone a repository first.
+    source = ahead / "template"
+    shutil.copytree(template, source, ignore=shutil.ignore_patterns(".git"))
+    args = ["--render", str(source), "", str(ahead / "answers.json")]
     process = subprocess.Popen(
         [sys.executable, str(script), *args, str(ahead / "render")],
         stdin=subprocess.DEVNULL,

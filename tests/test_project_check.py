@@ -138,7 +138,10 @@ def test_a_project_as_rendered_and_locked_passes_in_one_line(locked: Path) -> No
 
 def test_the_projects_own_edits_keep_it_green(project: Path) -> None:
     (project / "README.md").write_text("# Ours\n", encoding="utf-8")
-    edit(project / "pyproject.toml", r"^dependencies = \[\]$", "dependencies = []")
+    edit(
+        project / "pyproject.toml", r"^dependencies = \[\]$", 'dependencies = ["attrs"]'
+    )
+    run(tool("uv"), "lock", "--quiet", cwd=project, env=LOCAL_UV)
     module = next((project / "src").iterdir()) / "extra.py"
     module.write_text("VALUE = 1\n", encoding="utf-8")
     append(project / ".gitignore", ".idea/\n")

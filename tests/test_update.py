@@ -418,7 +418,14 @@ def test_a_file_the_project_owns_is_left_to_it_by_updates(
     assert answers(project)["project_owns"] == {".github/workflows/publish.yml": reason}
     ci = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
     assert f"astral-sh/setup-uv@{action_pins()['astral-sh/setup-uv']}" in ci
+    # The update started the check's render beside its merge; the check
+    # takes it instead of rendering again.
+    check = import_script(project / "scripts/check_project.py")
+    assert (check.ahead_folder(project) / "pid").is_file()
     checked = project_check(project)
+    assert not check.ahead_folder(project).exists()
+    text = (project / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert (check.cache_root() / check.render_key(text)).is_dir()
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.splitlines()[0] == (
         "check: owned by the project, not compared: "
