@@ -5,9 +5,8 @@ scripts/check_project.py compares the project's release path with the
 template's render for its answers at the recorded version, and caches it.
 Rendering is a Copier import and a render: started here, in a process of its
 own, it runs beside Copier's merge, and the update never waits for it. The
-render starts from the answers as they will be (the recorded ones and those
-given with --data; first of the migrations, it starts before any renames
-them, which then makes it unused); the first
+render starts from the answers as they will be (the recorded ones, renamed
+by the migrations before this one, and those given with --data); the first
 check after the update waits for it if need be, and keeps it only if the
 answers Copier recorded are the same (else it renders again). It never fails
 the update.

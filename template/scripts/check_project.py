@@ -58,8 +58,13 @@ ANSWERS = ".copier-answers.yml"
 RELEASING = Path("docs/releasing.md")
 # The template's files on the release path, as globs over its render: the
 # publish workflow (named by docs/releasing.md), the scripts and hash-pinned
-# requirements its jobs run, and these scripts.
-OWNED_FILES = (".github/scripts/*", ".github/release-requirements/*", "scripts/*.py")
+# requirements its jobs run, these scripts, and what shapes a setuptools sdist.
+OWNED_FILES = (
+    ".github/scripts/*",
+    ".github/release-requirements/*",
+    "scripts/*.py",
+    "MANIFEST.in",
+)
 # The parts of pyproject.toml the release builds and verifies by (dotted keys;
 # a backend's key is absent from the other backends' renders).
 OWNED_KEYS = (
