@@ -385,7 +385,8 @@ def file_problems(
     return problems, differing
 
 
-def lookup(data: dict[str, Any], dotted: str) -> Any:
+def lookup(data: Any, dotted: str) -> Any:
+    """The value at a dotted key of TOML tables, or None."""
     for part in dotted.split("."):
         if not isinstance(data, dict) or part not in data:
             return None
