@@ -351,3 +351,22 @@ def test_an_adopted_package_has_no_table_to_check(renders: Renders) -> None:
     assert result.returncode == 0, result.stderr
     assert "pyproject.toml is the package's own (adopted)" in result.stdout
     assert "check: passed: the release path is the template's" in result.stdout
+
+
+def test_a_deleted_release_script_is_named_with_or_without_the_template(
+    project: Path, tmp_path: Path
+) -> None:
+    """Copier does not render again a file deleted since the last update, so
+    the workflow's own references are checked too, template or not."""
+    script = sorted((project / ".github/scripts").iterdir())[0]
+    script.unlink()
+    name = script.relative_to(project)
+    result = check(project)
+    assert result.stderr.startswith(
+        f"check: {name}, a file of the release path, is missing\n"
+    )
+    assert f"check: {PUBLISH} runs {name}, which is missing\n" in result.stderr
+    edit(project / ".copier-answers.yml", r"^_src_path: .*$", "_src_path: /nowhere/t")
+    alone = check(project, env={"COPIER_PYPI_ATTESTED_RENDERS": str(tmp_path)})
+    assert alone.returncode == 1
+    assert alone.stderr == f"check: {PUBLISH} runs {name}, which is missing\n"

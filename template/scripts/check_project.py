@@ -21,16 +21,18 @@ check then names it on every run instead of comparing it, and updates leave
 it to the project.
 
 The render needs Copier and the template: it is made once per template source,
-version and answers, and kept in the user's cache (an update starts it while
-it merges, and the first check after it takes it). When the template cannot
-be reached, one line says so and every other check runs:
+version and answers, and kept in the user's cache (an update keeps the one
+Copier makes of the new version, and the first check after it takes it).
+When the template cannot be reached, one line says so and every other check
+runs:
 
 - conflict markers (any of `<<<<<<<`, `=======`, `>>>>>>>`, alone or not) in
   any file, and `.rej` files an update left;
 - `[tool.verify-attestations]` and the version source in pyproject.toml
   against the answers and docs/releasing.md;
-- every job docs/releasing.md lists is in the publish workflow once, and no
-  job reads another's outputs without waiting for it;
+- every job docs/releasing.md lists is in the publish workflow once, no job
+  reads another's outputs without waiting for it, and every script it runs
+  is there;
 - uv.lock matches pyproject.toml (`uv lock --check --offline`).
 
 Standard library only: Copier, when the render is not cached, comes from the
@@ -487,6 +489,17 @@ def unawaited(body: str) -> list[str]:
     return sorted(set(read) - named)
 
 
+def referenced(workflow: Path) -> list[str]:
+    """The scripts the publish workflow and its scripts run, by path (a file
+    an update was told was deleted on purpose is not rendered again)."""
+    texts = [workflow, *sorted(Path(".github/scripts").glob("*"))]
+    found = re.findall(
+        r"(?<![\w/.$-])((?:\.github/)?scripts/[\w.-]*[\w])",
+        "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in texts),
+    )
+    return sorted(set(found))
+
+
 def release_problems(answered: Answers, releasing: str) -> list[str]:
     workflow = publish_workflow(releasing)
     if workflow is None:
@@ -513,6 +526,11 @@ def release_problems(answered: Answers, releasing: str) -> list[str]:
             for other in unawaited(body)
         ]
     )
+    problems += [
+        f"{path} runs {name}, which is missing"
+        for name in referenced(path)
+        if name not in answered.owns and not Path(name).is_file()
+    ]
     if answered.scalars.get("adopt_existing") == "true":
         print(
             "check: pyproject.toml is the package's own (adopted), so its "
