@@ -125,7 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     try:
         if options.watch:
-            watch(Path(options.watch[0]), int(options.watch[1]))
+            ahead = Path(options.watch[0])
+            try:
+                watch(ahead, int(options.watch[1]))
+            finally:  # the check waits for this, not for the process to go
+                (ahead / "done").touch()
         elif options.answers_file and options.template:
             given = json.loads(options.data)
             start(options.answers_file, options.template, dict(given))

@@ -241,12 +241,13 @@ def adopt_ahead(answered: Answers, project: Path, wait: float = 60.0) -> bool:
     except (OSError, ValueError):
         return False
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
+    # Done when it says so, or when its process is gone without saying so.
+    while time.monotonic() < deadline and not (ahead / "done").exists():
         try:
             os.kill(pid, 0)
-        except OSError:  # finished
+        except OSError:
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
     made = ahead / "render"
     dst = cache_root() / render_key(answered.text)
     try:
