@@ -184,7 +184,8 @@ class Runner:
                 ': > "$f.publish.attestation"; done'
             )
         elif "verify_attestations.py dist" in script:
-            script = script.replace("dist dist/", "dist dist/ " + " ".join(SIGNED_BY))
+            # The fixture's identity, last: a flag given twice takes the last.
+            script = f"{script} {' '.join(SIGNED_BY)}"
             cwd = self.fixture_dist.parent
             shutil.copytree(
                 self.checkout / "scripts", cwd / "scripts", dirs_exist_ok=True

@@ -47,23 +47,45 @@ error, 130 when interrupted, else 0. It needs only Copier (PEP 723 above):
     uv run --script commands/rollout.py [--trust] [--vcs-ref REF] [--template SRC]...
         [--jobs N] [--state FILE] [--report FILE]
         [--repos-file FILE] [--github-json FILE --clones DIR] [REPO...]
+
+--audit updates nothing: for each repository it reports the template version
+its answers record and whether its release path is the template's, comparing
+it (as scripts/check_project.py does) with a render of the organization's
+template (the first --template) at that version for its answers:
+
+    template's PATH  v0.3.0
+    owned      PATH  v0.3.0: owned .github/scripts/install-tools.sh (reason)
+    changed    PATH  v0.3.0: changed .github/workflows/publish.yml
+    other source PATH  v0.3.0: its answers name SRC; ...
+    not audited PATH  <why>
+
+A project's answers file is the project's to edit (it can name another
+template, or declare files its own): inside the project, the check finds the
+release path off what the answers say; the audit, from the organization's own
+template, is the control. Its exit status is 1 when any repository changed
+its release path, names another template source or could not be audited, 2
+on a usage error, else 0 (files a project declares its own are listed, and
+allowed).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import itertools
 import json
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any
 
 # The template this script is part of: the default --template.
@@ -71,6 +93,9 @@ THIS_TEMPLATE = Path(__file__).resolve().parent.parent
 ANSWERS_FILE = ".copier-answers.yml"
 OTHER = "not this template"
 STATUSES = ("updated", "up to date", "conflicts", "skipped", "failed", OTHER)
+# --audit's statuses; the last three fail it.
+AUDITED = ("template's", "owned", "changed", "other source", "not audited")
+CHECK_SCRIPT = THIS_TEMPLATE / "template/scripts/check_project.py"
 # Outcomes a resumed run reports from the state file; it tries the others
 # (skipped, conflicts, failed) again.
 FINAL = frozenset({"updated", "up to date", OTHER})
@@ -126,9 +151,19 @@ def first_line(text: str) -> str:
 
 
 def copier_error(output: str) -> str:
-    """The line of Copier's output that says what went wrong."""
+    """The line of Copier's output that says what went wrong: a traceback's
+    exception, a failed migration's own last line, or Copier's message."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
-    reasons = [line for line in lines if "Warning" not in line]
+    if any(line.startswith("Traceback (most recent call last)") for line in lines):
+        return lines[-1]
+    reasons = [
+        line
+        for line in lines
+        if "Warning" not in line and not line.startswith("> Running task")
+    ]
+    for before, line in itertools.pairwise(reasons):
+        if line.startswith("Task ") and "returned non-zero exit status" in line:
+            return before
     return (reasons or lines or ["copier update failed"])[0]
 
 
@@ -353,6 +388,12 @@ def repos_from_github_listing(listing: Path, clones: Path) -> list[Item]:
 # --- Running, resuming, reporting ---------------------------------------------
 
 
+def key(repo: Path) -> str:
+    """A repository as the state file knows it: named relative or absolute,
+    through a link or not, it is the same repository."""
+    return str(repo.resolve())
+
+
 class State:
     """Outcomes recorded as they arrive, in a JSON file rewritten atomically."""
 
@@ -374,11 +415,11 @@ class State:
                 f"{path} records a rollout to {recorded_target}, not {target}: "
                 "use another --state file"
             )
-        self.done = {str(o.repo): o for o in recorded if o.status in FINAL}
+        self.done = {key(o.repo): o for o in recorded if o.status in FINAL}
 
     def record(self, outcome: Outcome) -> None:
         with self._lock:
-            self.done[str(outcome.repo)] = outcome
+            self.done[key(outcome.repo)] = outcome
             if self.path is None:
                 return
             data = {
@@ -411,8 +452,8 @@ def rollout(
             state.record(item)
             return item
         path = item.path if isinstance(item, ToClone) else item
-        if str(path) in state.done:
-            return state.done[str(path)]
+        if key(path) in state.done:
+            return replace(state.done[key(path)], repo=path)
         if stop.is_set():
             return None
         failed = item.clone() if isinstance(item, ToClone) else None
@@ -425,16 +466,90 @@ def rollout(
     return [outcome for outcome in results if outcome is not None]
 
 
+# --- The audit ---------------------------------------------------------------------
+
+
+def import_check() -> ModuleType:
+    """scripts/check_project.py of this template: what the release path is,
+    and how it is compared."""
+    spec = importlib.util.spec_from_file_location("check_project", CHECK_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def audit_repository(repo: Path, template: str, check: ModuleType) -> Outcome:
+    """The template version `repo` records, and whether its release path is
+    a render of `template` at that version for its answers."""
+    repo = Path(repo)
+    answers_file = repo / ANSWERS_FILE
+    if not answers_file.is_file():
+        why = "not a directory" if not repo.is_dir() else f"no {ANSWERS_FILE}"
+        return Outcome(repo, "not audited", why)
+    try:
+        answered = check.parse_answers(answers_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        return Outcome(repo, "not audited", f"unreadable {ANSWERS_FILE}: {error}")
+    version = answered.scalars.get("_commit")
+    if not version:
+        return Outcome(repo, "not audited", f"{ANSWERS_FILE} records no _commit")
+    with tempfile.TemporaryDirectory() as scratch:
+        rendered = Path(scratch) / "render"
+        try:
+            check.render(template, version, answers_file, rendered)
+        except Exception as error:  # noqa: BLE001 - Copier's errors, in one line
+            why = f"cannot render {template} at {version}: {first_line(str(error))}"
+            return Outcome(repo, "not audited", why)
+        compared = [n for n in check.owned_files(rendered) if n not in answered.owns]
+        _, changed = check.file_problems(rendered, compared, repo)
+        if answered.scalars.get("adopt_existing") != "true" and check.key_problems(
+            rendered, answered.owns, repo
+        ):
+            changed.append("pyproject.toml")
+    notes = [f"changed {', '.join(changed)}"] if changed else []
+    notes += [f"owned {path} ({why})" for path, why in sorted(answered.owns.items())]
+    source = answered.scalars.get("_src_path", "")
+    if not same_source(source, [template]):
+        status = "other source"
+        notes.insert(0, f"its answers name {source or 'no source'}")
+    else:
+        status = "changed" if changed else "owned" if answered.owns else "template's"
+    return Outcome(repo, status, version + (f": {'; '.join(notes)}" if notes else ""))
+
+
+def audit(repos: Sequence[Item], template: str) -> list[Outcome]:
+    """One at a time: Copier renders in the process's working directory."""
+    check = import_check()
+    outcomes: list[Outcome] = []
+    for item in repos:
+        if isinstance(item, Outcome):
+            outcomes.append(item)
+        elif isinstance(item, ToClone):
+            failed = item.clone()
+            outcomes.append(failed or audit_repository(item.path, template, check))
+        else:
+            outcomes.append(audit_repository(item, template, check))
+    return outcomes
+
+
 def summary(outcomes: Sequence[Outcome]) -> str:
-    counts = {s: sum(o.status == s for o in outcomes) for s in STATUSES}
+    statuses = dict.fromkeys([*STATUSES, *AUDITED])
+    counts = {s: sum(o.status == s for o in outcomes) for s in statuses}
     return ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no repositories"
 
 
-def report(outcomes: Sequence[Outcome], target: str, complete: bool) -> str:
+def report(
+    outcomes: Sequence[Outcome],
+    target: str,
+    complete: bool,
+    statuses: Sequence[str] = STATUSES,
+) -> str:
     data = {
         "target": target,
         "complete": complete,
-        "counts": {s: sum(o.status == s for o in outcomes) for s in STATUSES},
+        "counts": {s: sum(o.status == s for o in outcomes) for s in statuses},
         "outcomes": [o.as_json() for o in outcomes],
     }
     return json.dumps(data, indent=2) + "\n"
@@ -476,6 +591,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--state", type=Path, help="record outcomes here and resume from them"
     )
     parser.add_argument("--report", type=Path, help="write the outcomes as JSON")
+    parser.add_argument(
+        "--audit",
+        action="store_true",
+        help="update nothing: report each release path against the template",
+    )
     options = parser.parse_intermixed_args(argv)
     if options.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -511,6 +631,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, OSError) as error:
         print(f"rollout: {error}", file=sys.stderr)
         return 2
+    if options.audit:
+        template = options.template[0] if options.template else str(THIS_TEMPLATE)
+        outcomes = audit(repos, template)
+        for outcome in outcomes:
+            print(outcome.line())
+        print(summary(outcomes))
+        if options.report:
+            written = report(outcomes, target, True, AUDITED)
+            options.report.write_text(written, "utf-8")
+        return 1 if any(o.status in AUDITED[2:] for o in outcomes) else 0
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     outcomes = rollout(

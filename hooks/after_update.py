@@ -5,7 +5,9 @@ Copier runs this in the updated project once the new version is merged in
 when the conflicts are not known yet). It prints:
 
 - the files the merge left conflicted (Copier's inline markers, unmerged in
-  git's index) or rejected (`.rej` files), by name;
+  git's index) or rejected (`.rej` files), by name, each with the resolution
+  that gives a valid file; `.gitignore`, a list of patterns, is resolved
+  here by keeping both sides (the template's lines, then the project's);
 - whether `uv lock` ran (it also writes the lock of a project from a release
   that had none), or the one command to run instead (no uv, `--skip-tasks`,
   offline); an adopted package's pyproject.toml is its own, so it is not
@@ -24,6 +26,8 @@ update: whatever it cannot do is printed as something left to do.
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -32,6 +36,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from packaging.version import InvalidVersion, Version  # Copier depends on it
 
@@ -40,6 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "commands"))
 from rollout import conflicted_files
 
 CHECK = "uv run --script scripts/check_project.py"
+# Copier's inline conflict: the project's lines, then the template's.
+CONFLICT = re.compile(
+    r"^<{7} before updating\n(.*?)^={7}\n(.*?)^>{7} after updating\n",
+    re.MULTILINE | re.DOTALL,
+)
+# Files whose conflicts need no judgment: both sides' lines are kept.
+UNION = (".gitignore",)
 # CHANGELOG.md's Upgrading items: 3 is what to do by hand, 4 about conflicts.
 BY_HAND, CONFLICTS = "3", "4"
 
@@ -76,24 +88,110 @@ def release_version(heading: str) -> Version | None:
         return None
 
 
+def unreleased(heading: str) -> bool:
+    """`## Unreleased`, or `## 0.3.0 (unreleased)`: not tagged yet."""
+    return "unreleased" in heading.lower()
+
+
 def upgrading_steps(changelog: str, since: Version, until: Version) -> list[Upgrading]:
     """The Upgrading sections of the releases after `since` up to `until`,
-    oldest first. "Unreleased" counts when `until` is newer than every release
-    the CHANGELOG names (a template updated to its development head)."""
+    oldest first. A release not tagged yet counts when `until` is newer than
+    every tagged release the CHANGELOG names (a template updated to its
+    development head, which Copier versions as the last tag's post-release)."""
     releases = sections(changelog, "##")
     versions = [release_version(heading) for heading, _ in releases]
-    newest = max((v for v in versions if v), default=None)
+    tagged = [
+        v
+        for (h, _), v in zip(releases, versions, strict=True)
+        if v and not unreleased(h)
+    ]
+    newest = max(tagged, default=None)
     crossed: list[Upgrading] = []
     for (heading, body), version in zip(releases, versions, strict=True):
-        if version is None:
-            if not heading.startswith("Unreleased") or (newest and until <= newest):
+        if unreleased(heading):
+            if (newest and until <= newest) or (version and since >= version):
                 continue
-        elif not since < version <= until:
+        elif version is None or not since < version <= until:
             continue
         for title, text in sections(body, "###"):
             if title.startswith("Upgrading"):
                 crossed.append(Upgrading(heading.split()[0], numbered_items(text)))
     return sorted(crossed, key=lambda u: release_version(u.release) or until)
+
+
+def the_check(template: Path | None) -> ModuleType | None:
+    """The template's scripts/check_project.py, which knows the release path."""
+    script = template and template / "template/scripts/check_project.py"
+    if not (script and script.is_file()):
+        return None
+    try:
+        return import_script(script)
+    except Exception:  # noqa: BLE001 - an update never fails on it
+        return None
+
+
+def keep_both(path: Path) -> bool:
+    """Resolve every conflict in `path` with the template's lines, then the
+    project's not among them; staged, as resolved. False if it cannot."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+    def both(conflict: re.Match[str]) -> str:
+        theirs = conflict[2].splitlines(keepends=True)
+        ours = conflict[1].splitlines(keepends=True)
+        return "".join(theirs + [line for line in ours if line not in theirs])
+
+    resolved = CONFLICT.sub(both, text)
+    if re.search(r"^(<{7}|={7}|>{7})", resolved, flags=re.MULTILINE):
+        return False
+    path.write_text(resolved, encoding="utf-8")
+    added = subprocess.run(["git", "add", "--", str(path)], capture_output=True)
+    return added.returncode == 0
+
+
+def advice(name: str, check: ModuleType | None) -> str:
+    """How to resolve the conflicts in `name` into a valid file."""
+    release_path = check is not None and (
+        any(fnmatch.fnmatch(name, glob) for glob in check.OWNED_FILES)
+        or name == f".github/workflows/{publish_workflow(check)}"
+    )
+    if release_path:
+        return (
+            "take the template's side (the project check compares this file "
+            "with the template's); a change that must stay is declared under "
+            "project_owns (docs/development.md)"
+        )
+    if name == "pyproject.toml":
+        return (
+            "keep your lines and the template's, each key once (TOML refuses a "
+            "key given twice): the template's value in its tables, yours in your own"
+        )
+    if name.endswith((".yml", ".yaml", ".toml", ".json", ".json5")):
+        return (
+            "start from the template's side and carry your own lines into it "
+            "(keeping both sides repeats keys)"
+        )
+    return "keep the template's lines and yours"
+
+
+def publish_workflow(check: ModuleType) -> str | None:
+    try:
+        return check.publish_workflow(  # type: ignore[no-any-return]
+            Path("docs/releasing.md").read_text(encoding="utf-8")
+        )
+    except OSError:
+        return None
+
+
+def import_script(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def is_nothing(text: str) -> bool:
@@ -126,7 +224,10 @@ def lock(skip_tasks: bool, adopted: bool, conflicts: Sequence[str]) -> str | Non
 
 
 def report(
-    conflicts: Sequence[str], lock_todo: str | None, steps: Sequence[Upgrading]
+    conflicts: Sequence[str],
+    lock_todo: str | None,
+    steps: Sequence[Upgrading],
+    advised: dict[str, str] | None = None,
 ) -> list[str]:
     """What the project is left with, as lines; one line when nothing is."""
     wanted = (BY_HAND, CONFLICTS) if conflicts else (BY_HAND,)
@@ -143,6 +244,10 @@ def report(
     lines = []
     if conflicts:
         lines.append(f"update: resolve the conflicts in {', '.join(conflicts)}")
+        for name, how in (advised or {}).items():
+            lines += textwrap.wrap(
+                f"{name}: {how}", 79, initial_indent="- ", subsequent_indent="  "
+            )
     if lock_todo:
         lines.append(f"update: {lock_todo}")
     for release, texts in todo.items():
@@ -167,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--to", dest="until", required=True)
     parser.add_argument("--skip-tasks", default="False")
     parser.add_argument("--adopted", default="False")
+    parser.add_argument(
+        "--template", type=Path, help="the template's checkout at the new version"
+    )
     options = parser.parse_args(argv)
     try:
         since, until = Version(options.since), Version(options.until)
@@ -174,13 +282,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InvalidVersion, OSError) as error:
         print(f"update: no upgrading steps shown ({error})")
         changelog, since, until = "", Version("0"), Version("0")
+    check = the_check(options.template)
     conflicts = conflicted_files(Path.cwd())
+    merged = [n for n in conflicts if n in UNION and keep_both(Path(n))]
+    conflicts = tuple(n for n in conflicts if n not in merged)
     lock_todo = lock(
         options.skip_tasks.lower() == "true",
         options.adopted.lower() == "true",
         conflicts,
     )
-    for line in report(conflicts, lock_todo, upgrading_steps(changelog, since, until)):
+    for name in merged:
+        print(f"update: {name}: kept both sides of its conflicts (a list of patterns)")
+    steps = upgrading_steps(changelog, since, until)
+    advised = {name: advice(name, check) for name in conflicts}
+    for line in report(conflicts, lock_todo, steps, advised):
         print(line)
     return 0
 

@@ -10,7 +10,13 @@ so the merge takes the template's line: from now on the tag is the version.
 Switching back needs nothing: the template's static version replaces the
 dynamic one, and the project sets its next version there.
 
+A backend without dynamic versions (uv_build) cannot take the version from
+the tag: the switch is refused in one line before anything is written, and
+the update stops (Copier's own validator would refuse it only after the
+migrations ran).
+
     python switch_version_source.py ANSWERS_FILE NEW_VERSION_SOURCE
+        [--backend NEW_BUILD_BACKEND]
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]  # Copier depends on PyYAML
 
 PYPROJECT = Path("pyproject.toml")
+# The template's copier.yml, whose `vcs_requires` names the backends that can
+# take the version from the tag.
+COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
 # The version every release of the template writes into a new project.
 TEMPLATE_VERSION = 'version = "0.1.0"'
 # A static version line, as the template writes it.
@@ -35,15 +44,33 @@ class SwitchError(Exception):
     """A one-line reason the project could not be switched."""
 
 
-def recorded_source(answers_file: Path) -> str:
+def recorded_answers(answers_file: Path) -> dict[str, object]:
     try:
         answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise SwitchError(f"cannot read {answers_file}: {error}") from None
     if not isinstance(answers, dict):
         raise SwitchError(f"{answers_file} is not a mapping of answers")
-    # Projects made before the question had the static version.
-    return str(answers.get("version_source", "pyproject"))
+    return answers
+
+
+def dynamic_backends() -> list[str]:
+    try:
+        config = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
+        return list(config["vcs_requires"]["default"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return []  # Copier's validator refuses it then, after the migrations
+
+
+def refusal(backend: str, dynamic: Sequence[str]) -> str | None:
+    """Why the tag cannot be the version with `backend`, if it cannot."""
+    if not dynamic or backend in dynamic:
+        return None
+    return (
+        f"version_source=tag needs a backend with dynamic versions "
+        f"({' or '.join(dynamic)}), and this project builds with {backend}: "
+        "nothing was changed (add -d build_backend=... to switch both)"
+    )
 
 
 def static_version_line(lines: Sequence[str]) -> int | None:
@@ -85,11 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("answers_file", type=Path)
     parser.add_argument("version_source", help="the answer the update applies")
+    parser.add_argument("--backend", default="", help="the build_backend given")
     options = parser.parse_args(argv)
     try:
-        switching = (
-            options.version_source == "tag" != recorded_source(options.answers_file)
-        )
+        recorded = recorded_answers(options.answers_file)
+        # Projects made before the question had the static version.
+        before = str(recorded.get("version_source", "pyproject"))
+        if (options.version_source or before) == "tag":
+            backend = options.backend or str(recorded.get("build_backend", ""))
+            if reason := refusal(backend, dynamic_backends()):
+                raise SwitchError(reason)
+        switching = options.version_source == "tag" != before
         if switching and reset_static_version(PYPROJECT):
             print(
                 "switch_version_source: the version now comes from the tag; "

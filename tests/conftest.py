@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -37,6 +38,12 @@ GIT_IDENTITY = {
 }
 for _name, _value in GIT_IDENTITY.items():
     os.environ.setdefault(_name, _value)
+# The project check's renders of the template (scripts/check_project.py),
+# which every test's project names by its own path: kept with the tests'
+# temporary files, not in the user's cache.
+RENDER_CACHE = tempfile.mkdtemp(prefix="renders-")
+os.environ["COPIER_PYPI_ATTESTED_RENDERS"] = RENDER_CACHE
+atexit.register(shutil.rmtree, RENDER_CACHE, ignore_errors=True)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -74,10 +74,14 @@ def asked_questions(
 
 
 def every_question() -> list[str]:
+    """The questions a copy asks: not the facts (`when: false`), nor those
+    asked only once answered by hand (a `when` on their own answer)."""
     return [
         name
         for name, spec in copier_config().items()
-        if not name.startswith("_") and spec.get("when", True) is not False
+        if not name.startswith("_")
+        and spec.get("when", True) is not False
+        and name not in str(spec.get("when", ""))
     ]
 
 

@@ -1,8 +1,10 @@
-"""scripts/check_project.py: a bad resolution of an update fails on the pull
-request, in one line with its fix, not on release day.
+"""scripts/check_project.py: the release path is the template's render, and a
+bad resolution of an update fails on the pull request, not on release day.
 
-One locked copy of the default render is shared; each case breaks a copy of
-it the way an update's conflict resolution can, and runs the check offline.
+One locked git repository of a shared render per publisher; each case breaks
+a copy of it the way an update's conflict resolution can, and runs the check
+as CI does. The template's render is cached once per answers (the tests'
+render cache, conftest's RENDER_CACHE), so only the first check renders.
 """
 
 from __future__ import annotations
@@ -17,162 +19,328 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LOCAL_UV, Renders, git_repository, load_yaml, run, tool
+from conftest import LOCAL_UV, TOOLS, Renders, git_repository, load_yaml, run, tool
 
 CHECK = "scripts/check_project.py"
 PUBLISH = ".github/workflows/publish.yml"
+FIX_LINE = "check: fix: `uv run --script scripts/check_project.py --fix`"
+# A tag-versioned render per publisher: every case, the version source's too.
+TAG_VERSIONED = {"build_backend": "hatchling", "version_source": "tag"}
 
 
-@pytest.fixture(scope="module")
-def locked(renders: Renders, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = git_repository(renders(), tmp_path_factory.mktemp("check") / "p")
+@pytest.fixture(scope="module", params=TOOLS)
+def locked(
+    request: pytest.FixtureRequest,
+    renders: Renders,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    rendered = renders({**TAG_VERSIONED, "publishing_tool": request.param})
+    project = git_repository(rendered, tmp_path_factory.mktemp("check") / "p")
     run(tool("uv"), "lock", "--quiet", cwd=project, env=LOCAL_UV)
+    run("git", "add", "uv.lock", cwd=project)
+    run("git", "commit", "--quiet", "-m", "lock", cwd=project)
     return project
 
 
+@pytest.fixture
+def project(locked: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(locked, tmp_path / "p", symlinks=True))
+
+
 def check(
-    project: Path, env: dict[str, str] | None = None
+    project: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return run(
-        sys.executable, project / CHECK, cwd=project, env={**LOCAL_UV, **(env or {})},
-        check=False,
+        sys.executable, project / CHECK, *args, cwd=project,
+        env={**LOCAL_UV, **(env or {})}, check=False,
     )  # fmt: skip
 
 
-def edit(path: Path, old: str, new: str) -> None:
+def edit(path: Path, pattern: str, new: str) -> None:
+    """Replace the first line matching `pattern` (a regex) with `new`."""
     text = path.read_text(encoding="utf-8")
-    assert old in text, f"{path.name} no longer holds {old!r}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    edited, count = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
+    assert count, f"{path.name} has no line matching {pattern!r}"
+    path.write_text(edited, encoding="utf-8")
 
 
-def conflict_in_gitignore(p: Path) -> None:
-    with (p / ".gitignore").open("a") as stream:
-        stream.write("<<<<<<< before updating\na\n=======\nb\n>>>>>>> after updating\n")
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write(text)
 
 
-def drop_table(p: Path) -> None:
-    text = (p / "pyproject.toml").read_text()
-    cut = text.index("[tool.verify-attestations]")
-    (p / "pyproject.toml").write_text(text[:cut])
+def extra_job(p: Path) -> None:
+    append(
+        p / PUBLISH,
+        "  sign-early:\n    runs-on: ubuntu-latest\n    permissions:\n"
+        "      id-token: write\n    steps:\n      - run: echo signed\n",
+    )
 
 
-def rename_job(job: str) -> Callable[[Path], object]:
-    return lambda p: edit(p / PUBLISH, f"\n  {job}:\n", f"\n  {job}-mine:\n")
-
-
-def releasing_jobs(project: Path) -> list[str]:
-    text = (project / "docs/releasing.md").read_text()
-    return re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE)
-
-
-# Each way of breaking the project, and what the check's line must say.
+# Each change that takes the release path off the template's, alone, and the
+# start of the line the check must print for it.
 BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
-    "markers": (
-        conflict_in_gitignore,
-        "conflict markers remain in .gitignore: keep the template's lines and yours",
+    "a step's id removed": (
+        lambda p: edit(p / PUBLISH, r"^ +id: [\w-]+\n", ""),
+        f"check: {PUBLISH} is not the template's; the first difference:",
     ),
-    "rej": (
-        lambda p: (p / "ci.yml.rej").write_text("@@ -1 +1 @@\n"),
-        "ci.yml.rej left by an update: apply what each holds by hand, then delete it",
+    "an extra job with id-token: write": (
+        extra_job,
+        f"check: {PUBLISH} is not the template's; the first difference:",
     ),
-    "table": (
-        drop_table,
-        "pyproject.toml has no [tool.verify-attestations] table, which the "
-        "release's verification reads: restore it with `copier recopy",
-    ),
-    "repository": (
-        lambda p: edit(p / "pyproject.toml", '"acme-corp/widget-tools"', '"me/w"'),
-        "[tool.verify-attestations] repository is 'me/w', but .copier-answers.yml "
-        "says 'acme-corp/widget-tools'",
-    ),
-    "workflow": (
+    "--require-hashes removed from a release script": (
         lambda p: edit(
-            p / "pyproject.toml", 'workflow = "publish.yml"', 'workflow = "r.yml"'
+            p / ".github/scripts/install-tools.sh", r" --require-hashes", ""
         ),
-        "[tool.verify-attestations] workflow is 'r.yml', but docs/releasing.md says "
-        "'publish.yml'",
+        "check: .github/scripts/install-tools.sh is not the template's",
     ),
-    "environment": (
+    "a changed hash in a requirements file": (
         lambda p: edit(
-            p / "pyproject.toml", 'environment = "pypi"', 'environment = "x"'
+            p / ".github/release-requirements/uv.txt",
+            r"--hash=sha256:[0-9a-f]",
+            "--hash=sha256:x",
         ),
-        "[tool.verify-attestations] environment is 'x', but .copier-answers.yml says "
-        "'pypi': set it to 'pypi'",
+        "check: .github/release-requirements/uv.txt is not the template's",
     ),
-    "job": (
-        rename_job("compare"),
-        f"{PUBLISH} has no `compare` job, which docs/releasing.md lists",
+    "an edited verifier": (
+        lambda p: append(p / "scripts/verify_attestations.py", "ALLOW = True\n"),
+        "check: scripts/verify_attestations.py is not the template's",
     ),
-    "twice": (
+    "a static version": (
         lambda p: edit(
-            p / PUBLISH, "\n  compare:\n", "\n  build:\n    x: 1\n  compare:\n"
+            p / "pyproject.toml", r'^dynamic = \["version"\]$', 'version = "1.0.0"'
         ),
-        f"{PUBLISH} defines the `build` job twice",
+        "check: pyproject.toml takes its version from a static version",
     ),
-    "needs": (
+    "a lone conflict marker in the CI workflow": (
+        lambda p: edit(p / ".github/workflows/ci.yml", r"^jobs:$", "=======\njobs:"),
+        "check: .github/workflows/ci.yml has conflict markers (line ",
+    ),
+    "the verification's table dropped": (
         lambda p: edit(
-            p / PUBLISH, "    needs: [compare, rebuild, test]\n", "    needs: compare\n"
+            p / "pyproject.toml", r"^\[tool\.verify-attestations\]$", "[tool.mine]"
         ),
-        f"{PUBLISH}: the `publish` job reads `needs.rebuild` but does not wait for "
-        "`rebuild`",
-    ),
-    "lock": (
-        lambda p: edit(
-            p / "pyproject.toml", "dependencies = []", 'dependencies = ["attrs"]'
-        ),
-        "uv.lock is not current (The lockfile at `uv.lock` needs to be updated, but "
-        "`--check` was provided.): run `uv lock` and commit it",
-    ),
-    "no lock": (
-        lambda p: (p / "uv.lock").unlink(),
-        "uv.lock is missing: run `uv lock` and commit it",
+        "check: pyproject.toml's `tool.verify-attestations` is not the template's",
     ),
 }
 
 
-def test_a_project_as_rendered_and_locked_passes(locked: Path) -> None:
+def test_a_project_as_rendered_and_locked_passes_in_one_line(locked: Path) -> None:
     result = check(locked)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith(
+        "check: passed: the release path is the template's at its source ("
+    )
+    assert result.stdout.endswith(" files), uv.lock current\n")
+    assert result.stdout.count("\n") == 1
+
+
+def test_the_projects_own_edits_keep_it_green(project: Path) -> None:
+    (project / "README.md").write_text("# Ours\n", encoding="utf-8")
+    edit(
+        project / "pyproject.toml", r"^dependencies = \[\]$", 'dependencies = ["attrs"]'
+    )
+    run(tool("uv"), "lock", "--quiet", cwd=project, env=LOCAL_UV)
+    module = next((project / "src").iterdir()) / "extra.py"
+    module.write_text("VALUE = 1\n", encoding="utf-8")
+    append(project / ".gitignore", ".idea/\n")
+    append(project / ".github/workflows/ci.yml", "# our note\n")
+    result = check(project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("check: passed: ")
 
 
 @pytest.mark.parametrize("case", BROKEN)
-def test_each_bad_resolution_fails_in_one_line_with_its_fix(
-    locked: Path, tmp_path: Path, case: str
-) -> None:
-    project = Path(shutil.copytree(locked, tmp_path / "p", symlinks=True))
+def test_each_change_off_the_template_fails_naming_it(project: Path, case: str) -> None:
     breaks, expected = BROKEN[case]
     breaks(project)
 
     result = check(project)
 
     assert result.returncode == 1
-    assert result.stdout == ""
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(f"check: {expected}"), line
     assert "Traceback" not in result.stderr
+    assert "check: passed" not in result.stdout
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(expected), result.stderr
+    if "is not the template's" in lines[0] and "`" not in lines[0]:
+        # The first differing lines follow, then the fix.
+        assert lines[1].startswith("    @@ "), result.stderr
+        assert any(line.startswith(("    -", "    +")) for line in lines[2:8])
+        assert lines[-1].startswith(FIX_LINE)
 
 
-def test_every_job_releasing_md_lists_is_checked(locked: Path, tmp_path: Path) -> None:
-    """The list comes from docs/releasing.md, not from the check: every job
-    of its table, renamed away, is named."""
-    jobs = releasing_jobs(locked)
-    assert set(jobs) <= set(load_yaml(locked / PUBLISH)["jobs"])
-    assert {"build", "publish"} <= set(jobs)
-    project = Path(shutil.copytree(locked, tmp_path / "p", symlinks=True))
+def test_fix_writes_the_templates_files_without_a_terminal(project: Path) -> None:
+    for case in ("a step's id removed", "an edited verifier"):
+        BROKEN[case][0](project)
+    result = subprocess.run(
+        [sys.executable, CHECK, "--fix"],
+        cwd=project,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **LOCAL_UV},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        f"check: wrote the template's {PUBLISH}",
+        "check: wrote the template's scripts/verify_attestations.py",
+    ]
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""
+
+
+def own(project: Path, owned: dict[str, str]) -> None:
+    lines = "".join(f"    {path}: {reason}\n" for path, reason in owned.items())
+    append(project / ".copier-answers.yml", f"project_owns:\n{lines}")
+
+
+def test_a_file_the_project_owns_is_named_not_compared(project: Path) -> None:
+    reason = "our mirror, reviewed by the security team (ticket SEC-1)"
+    own(project, {".github/scripts/install-tools.sh": reason})
+    BROKEN["--require-hashes removed from a release script"][0](project)
+    result = check(project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        f"check: owned by the project, not compared: "
+        f".github/scripts/install-tools.sh ({reason})"
+    )
+    # Every other file is still compared.
+    BROKEN["an edited verifier"][0](project)
+    result = check(project)
+    assert result.returncode == 1
+    assert "scripts/verify_attestations.py is not the template's" in result.stderr
+
+
+def test_an_owned_pyproject_key_is_named_not_compared(project: Path) -> None:
+    own(project, {"pyproject.toml:project.version": "we tag by hand"})
+    BROKEN["a static version"][0](project)
+    result = check(project)
+    assert "not compared: pyproject.toml:project.version (we tag by hand)" in (
+        result.stdout
+    )
+    # Only the lock, which records the static version, is left to refresh.
+    assert result.stderr.startswith("check: uv.lock is not current"), result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_without_the_template_one_line_says_so_and_the_rest_still_runs(
+    project: Path, tmp_path: Path
+) -> None:
+    edit(project / ".copier-answers.yml", r"^_src_path: .*$", "_src_path: /nowhere/t")
+    empty = {"COPIER_PYPI_ATTESTED_RENDERS": str(tmp_path / "empty-cache")}
+    result = check(project, env=empty)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "check: the template could not be rendered (the template folder "
+        "/nowhere/t is not on this machine), so the release path was NOT "
+        "compared with it; the other checks ran",
+        "check: passed: no conflict markers, uv.lock current",
+    ]
+    # Every check that needs no template still fails what it finds.
+    BROKEN["a static version"][0](project)
+    result = check(project, env=empty)
+    assert result.returncode == 1
+    assert "pyproject.toml has a static version, but version_source is `tag`" in (
+        result.stderr
+    )
+
+
+def test_a_cached_render_is_used_without_the_template(
+    project: Path, tmp_path: Path
+) -> None:
+    """The pre-commit hook renders once per answers: then it needs no
+    template (here, moved away) and no Copier."""
+    cache = {"COPIER_PYPI_ATTESTED_RENDERS": str(tmp_path / "cache")}
+    assert check(project, env=cache).returncode == 0
+    answers = load_yaml(project / ".copier-answers.yml")
+    template = Path(answers["_src_path"])
+    moved = template.with_name(template.name + "-away")
+    template.rename(moved)
+    try:
+        BROKEN["an edited verifier"][0](project)
+        result = check(project, env=cache)
+    finally:
+        moved.rename(template)
+    assert "scripts/verify_attestations.py is not the template's" in result.stderr
+
+
+def test_uv_run_script_renders_with_copier_from_uv(
+    renders: Renders, tmp_path: Path
+) -> None:
+    """The command CI and the hook run: the script's environment has no
+    Copier, so the render comes from `uv run --with copier`."""
+    rendered = renders({**TAG_VERSIONED, "publishing_tool": "uv"})
+    project = Path(shutil.copytree(rendered, tmp_path / "p"))
+    BROKEN["an extra job with id-token: write"][0](project)
+    result = run(
+        tool("uv"), "run", "--script", CHECK, cwd=project,
+        env={**LOCAL_UV, "COPIER_PYPI_ATTESTED_RENDERS": str(tmp_path / "c")},
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"check: {PUBLISH} is not the template's" in result.stderr
+    assert "+      id-token: write" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("marker", "where"),
+    [
+        ("<<<<<<< before updating", ".gitignore"),
+        (">>>>>>> after updating", "pyproject.toml"),
+        ("=======", ".github/workflows/ci.yml"),
+        ("|||||||", "src"),
+    ],
+)
+def test_any_conflict_marker_alone_in_any_file_fails(
+    project: Path, marker: str, where: str
+) -> None:
+    path = project / where
+    if path.is_dir():
+        path = next(path.iterdir()) / "__init__.py"
+    append(path, f"{marker}\n")
+    result = check(project)
+    assert result.returncode == 1
+    rel = path.relative_to(project)
+    assert result.stderr.startswith(f"check: {rel} has conflict markers (line ")
+
+
+def test_a_heading_underline_in_prose_is_not_a_marker(project: Path) -> None:
+    append(project / "README.md", "\nChanges\n=======\n")
+    assert check(project).returncode == 0
+
+
+def test_a_rej_file_fails(project: Path) -> None:
+    (project / "ci.yml.rej").write_text("@@ -1 +1 @@\n")
+    result = check(project)
+    assert result.stderr.startswith(
+        "check: ci.yml.rej left by an update: apply what each holds by hand"
+    )
+
+
+def test_every_job_releasing_md_lists_is_checked_offline(
+    project: Path, tmp_path: Path
+) -> None:
+    """Without the template, the jobs docs/releasing.md lists are still
+    looked for: every one renamed away is named."""
+    text = (project / "docs/releasing.md").read_text()
+    jobs = re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.MULTILINE)
+    assert set(jobs) <= set(load_yaml(project / PUBLISH)["jobs"])
     for job in jobs:
-        rename_job(job)(project)
-    named = re.findall(r"has no `([a-z-]+)` job", check(project).stderr)
-    assert named == jobs
+        edit(project / PUBLISH, rf"^  {job}:$", f"  {job}-mine:")
+    edit(project / ".copier-answers.yml", r"^_src_path: .*$", "_src_path: /nowhere/t")
+    result = check(project, env={"COPIER_PYPI_ATTESTED_RENDERS": str(tmp_path)})
+    assert re.findall(r"has no `([a-z-]+)` job", result.stderr) == jobs
 
 
 def test_without_uv_the_lock_is_not_checked_and_it_says_so(locked: Path) -> None:
     path = os.pathsep.join(
         p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "uv").exists()
     )
-    result = check(locked, {"PATH": path})
+    result = check(locked, env={"PATH": path})
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (
-        "check: uv is not installed, so uv.lock was not checked (CI checks it)\n"
+    assert result.stdout.splitlines()[0] == (
+        "check: uv is not installed, so uv.lock was not checked (CI checks it)"
     )
 
 
@@ -182,3 +350,23 @@ def test_an_adopted_package_has_no_table_to_check(renders: Renders) -> None:
     result = check(project)
     assert result.returncode == 0, result.stderr
     assert "pyproject.toml is the package's own (adopted)" in result.stdout
+    assert "check: passed: the release path is the template's" in result.stdout
+
+
+def test_a_deleted_release_script_is_named_with_or_without_the_template(
+    project: Path, tmp_path: Path
+) -> None:
+    """Copier does not render again a file deleted since the last update, so
+    the workflow's own references are checked too, template or not."""
+    script = sorted((project / ".github/scripts").iterdir())[0]
+    script.unlink()
+    name = script.relative_to(project)
+    result = check(project)
+    assert result.stderr.startswith(
+        f"check: {name}, a file of the release path, is missing\n"
+    )
+    assert f"check: {PUBLISH} runs {name}, which is missing\n" in result.stderr
+    edit(project / ".copier-answers.yml", r"^_src_path: .*$", "_src_path: /nowhere/t")
+    alone = check(project, env={"COPIER_PYPI_ATTESTED_RENDERS": str(tmp_path)})
+    assert alone.returncode == 1
+    assert alone.stderr == f"check: {PUBLISH} runs {name}, which is missing\n"

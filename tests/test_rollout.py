@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from test_update import (
+    NEWEST,
     PREVIOUS_PINS,
     answers,
     commit_all,
@@ -28,7 +29,9 @@ from conftest import BIN, GIT_IDENTITY, REPO, action_pins, import_script, run, t
 ROLLOUT = REPO / "commands/rollout.py"
 
 
-def rollout(*args: str | Path, script: bool = False) -> tuple[int, list[str]]:
+def rollout(
+    *args: str | Path, script: bool = False, cwd: Path | None = None
+) -> tuple[int, list[str]]:
     """Run the rollout command: in the test environment, or with `script` as a
     user does, `uv run --script` with only what its PEP 723 header names (and
     without the test environment on the PATH)."""
@@ -38,7 +41,7 @@ def rollout(*args: str | Path, script: bool = False) -> tuple[int, list[str]]:
         command = [tool("uv"), "run", "--quiet", "--no-project", "--script", ROLLOUT]
         path = os.environ["PATH"].split(os.pathsep)
         env |= {"PATH": os.pathsep.join(p for p in path if Path(p) != BIN)}
-    result = run(*command, *args, env=env, check=False)
+    result = run(*command, *args, env=env, check=False, cwd=cwd)
     assert result.stderr == "", result.stderr
     return result.returncode, result.stdout.splitlines()
 
@@ -300,6 +303,87 @@ def test_resuming_retries_what_is_not_final_without_a_dev_env(
     code, lines = rollout("--trust", *repos, script=True)
     assert (code, lines[-1]) == (0, "2 updated")
     assert all(line.endswith("(recorded in the --state file)") for line in lines[:2])
+
+    # Named relative to another folder, they are the same repositories: still
+    # finished, not "skipped" for the changes their update left.
+    relative = [os.path.relpath(repo, fork) for repo in (failing, dirty)]
+    code, lines = rollout("--template", releases, "--state", state, *relative, cwd=fork)
+    assert lines == [
+        f"updated    {name}  v0.1.0 -> v0.3.0 (recorded in the --state file)"
+        for name in relative
+    ] + ["2 updated"]
+    assert code == 0
+
+
+def test_a_failed_repository_says_its_real_reason_in_one_line(
+    releases: Path, tmp_path: Path
+) -> None:
+    """A traceback's exception, not its first line; a migration's refusal, not
+    Copier's line about the task."""
+    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
+    with (project / ".copier-answers.yml").open("a") as stream:
+        stream.write("version_source: tag\n")  # uv_build cannot
+    commit_all(project, "The tag as version, by hand")
+    code, lines = rollout("--trust", "--template", releases, project)
+    assert code == 1
+    assert lines == [
+        f"failed     {project}  ValueError: Validation error for question "
+        "'version_source': A version from the tag needs a backend with dynamic "
+        "versions: hatchling (hatch-vcs) or setuptools (setuptools-scm); uv_build "
+        "has none.",
+        "1 failed",
+    ]
+    reason = import_script(ROLLOUT).copier_error
+    refused = (
+        "Updating to template version 0.3.0\n"
+        " > Running task 1 of 3: ['python', 'switch_version_source.py']\n"
+        "switch_version_source: nothing was changed\n"
+        "Task ['python', 'switch_version_source.py'] returned non-zero exit "
+        "status 1.\n"
+    )
+    assert reason(refused) == "switch_version_source: nothing was changed"
+
+
+def test_audit_reports_each_release_path_and_fails_what_is_off_it(
+    releases: Path, tmp_path: Path
+) -> None:
+    made = {
+        name: copy_project(releases, tmp_path / name, NEWEST)
+        for name in ("unmodified", "owned", "changed", "elsewhere")
+    }
+    scripts = ".github/scripts/install-tools.sh"
+    for name in ("owned", "changed"):
+        with (made[name] / scripts).open("a") as stream:
+            stream.write("# our mirror\n")
+    with (made["owned"] / ".copier-answers.yml").open("a") as stream:
+        stream.write(f"project_owns:\n    {scripts}: our mirror\n")
+    answers_file = made["elsewhere"] / ".copier-answers.yml"
+    answers_file.write_text(
+        answers_file.read_text().replace(str(releases), "gh:someone/else")
+    )
+    for name in ("owned", "changed", "elsewhere"):
+        commit_all(made[name], "Our change")
+    before = {name: snapshot(project) for name, project in made.items()}
+    report = tmp_path / "audit.json"
+
+    code, lines = rollout(
+        "--audit", "--template", releases, "--report", report, *made.values()
+    )
+
+    assert lines == [
+        f"template's {made['unmodified']}  {NEWEST}",
+        f"owned      {made['owned']}  {NEWEST}: owned {scripts} (our mirror)",
+        f"changed    {made['changed']}  {NEWEST}: changed {scripts}",
+        f"other source {made['elsewhere']}  {NEWEST}: its answers name gh:someone/else",
+        "1 template's, 1 owned, 1 changed, 1 other source",
+    ]
+    assert code == 1  # changed, and another source
+    assert load_json(report)["counts"]["changed"] == 1
+    assert {name: snapshot(project) for name, project in made.items()} == before
+    code, lines = rollout(
+        "--audit", "--template", releases, made["unmodified"], made["owned"]
+    )
+    assert (code, lines[-1]) == (0, "1 template's, 1 owned")
 
 
 def test_template_sources_name_the_same_repository() -> None:

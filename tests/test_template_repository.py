@@ -86,7 +86,13 @@ def check_release(tag: str, changelog: Path) -> tuple[int, str]:
 
 CHANGELOG = """# Changelog
 
-## Unreleased
+## 0.5.0 (unreleased)
+
+- Not tagged yet.
+
+### Upgrading
+
+1. Nothing.
 
 ## 0.3.0 (2026-12-01)
 
@@ -105,7 +111,17 @@ CHANGELOG = """# Changelog
 @pytest.mark.parametrize(
     ("tag", "code", "message"),
     [
-        ("v0.3.0", 0, "v0.3.0: CHANGELOG.md has its entry, with an Upgrading section"),
+        (
+            "v0.3.0",
+            1,
+            "CHANGELOG.md already names 0.5.0: v0.3.0 would be older "
+            "than main, and Copier would give new projects that",
+        ),
+        (
+            "v0.5.0",
+            1,
+            "CHANGELOG.md's '## 0.5.0 (unreleased)': give it the release's date",
+        ),
         ("v0.2.0", 1, "CHANGELOG.md's 0.2.0 section has no '### Upgrading'"),
         ("v0.4.0", 1, "CHANGELOG.md has no '## 0.4.0' section for v0.4.0"),
         ("0.3.0", 2, "'0.3.0' is not a release tag: releases are vX.Y.Z"),
@@ -118,6 +134,15 @@ def test_release_tag_needs_its_changelog_entry(
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text(CHANGELOG)
     assert check_release(tag, changelog) == (code, message + "\n")
+
+
+def test_the_release_main_describes_passes_once_dated(tmp_path: Path) -> None:
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text(CHANGELOG.replace("(unreleased)", "(2026-12-24)"))
+    assert check_release("v0.5.0", changelog) == (
+        0,
+        "v0.5.0: CHANGELOG.md has its entry, with an Upgrading section\n",
+    )
 
 
 def tags_without_their_entry(repo: Path, tmp_path: Path) -> list[str]:
@@ -144,7 +169,9 @@ def test_every_release_tag_so_far_has_its_entry(tmp_path: Path) -> None:
     run("git", "clone", "--quiet", REPO, clone)
     changelog = clone / "CHANGELOG.md"
     entry = "## 99.0.0\n\n- A change.\n\n### Upgrading\n\n1. Nothing to do.\n\n"
-    changelog.write_text(changelog.read_text().replace("## Unreleased", entry, 1))
+    text = changelog.read_text()
+    first = text.index("\n## ") + 1  # above the newest release
+    changelog.write_text(text[:first] + entry + text[first:])
     run("git", "commit", "--quiet", "--all", "-m", "Release 99.0.0", cwd=clone)
     run("git", "tag", "v99.0.0", cwd=clone)
     run("git", "commit", "--quiet", "--allow-empty", "-m", "No entry", cwd=clone)

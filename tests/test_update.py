@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.version import Version
 from ruamel.yaml import YAML
 
 from conftest import (
@@ -39,6 +40,7 @@ from conftest import (
     LOCAL_UV,
     REPO,
     action_pins,
+    import_script,
     load_yaml,
     run,
     shared_data,
@@ -259,10 +261,12 @@ DEPENDENCY = "attrs>=24"
 CLASSIFIER = "Development Status :: 4 - Beta"
 CI_STEP = "\n      - name: Type-check\n        run: uv run --with mypy mypy src\n"
 README = "# Widget tools\n\nOur own words about widgets, not the template's.\n"
+IGNORED = ".idea/\n"  # appended to .gitignore, as most projects do
 
 
 def make_user_edits(project: Path) -> None:
-    """What a user does after copying: dependency, classifier, CI step, README."""
+    """What a user does after copying: dependency, classifier, CI step,
+    README, an ignored folder."""
     pyproject = project / "pyproject.toml"
     replace_once(pyproject, "dependencies = []", f'dependencies = ["{DEPENDENCY}"]')
     replace_once(
@@ -276,6 +280,8 @@ def make_user_edits(project: Path) -> None:
         "        run: uv run --group test pytest\n" + CI_STEP,
     )
     (project / "README.md").write_text(README, encoding="utf-8")
+    with (project / ".gitignore").open("a", encoding="utf-8") as stream:
+        stream.write(IGNORED)
     commit_all(project, "Our own edits")
 
 
@@ -286,6 +292,7 @@ def assert_user_edits_kept(project: Path) -> None:
     steps = load_yaml(project / ".github/workflows/ci.yml")["jobs"]["test"]["steps"]
     assert [s["name"] for s in steps][-1] == "Type-check"
     assert (project / "README.md").read_text(encoding="utf-8") == README
+    assert (project / ".gitignore").read_text(encoding="utf-8").endswith(IGNORED)
 
 
 def assert_no_conflicts(project: Path) -> None:
@@ -389,6 +396,43 @@ def test_edit_on_lines_the_template_changed_is_an_inline_conflict(
     assert answers(project)["_commit"] == NEWEST
 
 
+def test_a_file_the_project_owns_is_left_to_it_by_updates(
+    releases: Path, tmp_path: Path
+) -> None:
+    """Declared under project_owns, a file of the release path is neither
+    merged nor compared: the project's own pin survives the release's."""
+    project = copy_project(releases, tmp_path / "pkg", "v0.2.0", OLD_ANSWERS["v0.2.0"])
+    publish = project / ".github/workflows/publish.yml"
+    theirs = f"actions/download-artifact@{PREVIOUS_PINS['actions/download-artifact']}"
+    replace_once(publish, theirs, "actions/download-artifact@" + "0" * 40 + " # v9")
+    reason = "we pin our downloads ourselves"
+    with (project / ".copier-answers.yml").open("a", encoding="utf-8") as stream:
+        stream.write(f"project_owns:\n    .github/workflows/publish.yml: {reason}\n")
+    commit_all(project, "Our own publish workflow")
+    ours = publish.read_text(encoding="utf-8")
+
+    update(project)
+
+    assert_no_conflicts(project)
+    assert publish.read_text(encoding="utf-8") == ours
+    assert answers(project)["project_owns"] == {".github/workflows/publish.yml": reason}
+    ci = (project / ".github/workflows/ci.yml").read_text(encoding="utf-8")
+    assert f"astral-sh/setup-uv@{action_pins()['astral-sh/setup-uv']}" in ci
+    # The update started the check's render beside its merge; the check
+    # takes it instead of rendering again.
+    check = import_script(project / "scripts/check_project.py")
+    assert (check.ahead_folder(project) / "pid").is_file()
+    checked = project_check(project)
+    assert not check.ahead_folder(project).exists()
+    text = (project / ".copier-answers.yml").read_text(encoding="utf-8")
+    assert (check.cache_root() / check.render_key(text)).is_dir()
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.splitlines()[0] == (
+        "check: owned by the project, not compared: "
+        f".github/workflows/publish.yml ({reason})"
+    )
+
+
 def test_dirty_working_tree_is_refused_and_nothing_changes(
     releases: Path, tmp_path: Path
 ) -> None:
@@ -417,9 +461,13 @@ NEW_FILES = (
     "SECURITY.md",
 )
 
-# Before this repository had tags, users copied main as of this commit, which
-# CHANGELOG.md describes as 0.1.0. The tests tag it v0.1.0 in a clone.
-FIRST_RELEASE = ("v0.1.0", "580fd9a8882e1c8b366d7a232e2dcb44ff9b4a25")
+# Before this repository had tags, users copied main as of these commits,
+# which CHANGELOG.md describes as 0.1.0 and 0.2.0. The tests tag them so in a
+# clone.
+UNTAGGED_RELEASES = {
+    "v0.1.0": "580fd9a8882e1c8b366d7a232e2dcb44ff9b4a25",
+    "v0.2.0": "a1af9ab89f8164ae6215f8f79f04f0591ca174ea",
+}
 
 
 def version_key(tag: str) -> tuple[int, ...]:
@@ -437,8 +485,7 @@ def released_tags() -> dict[str, str]:
         cwd=REPO,
         check=False,
     ).stdout
-    tags = dict(line.split() for line in listed.splitlines())
-    tags.setdefault(*FIRST_RELEASE)
+    tags = {**UNTAGGED_RELEASES, **dict(line.split() for line in listed.splitlines())}
     return dict(sorted(tags.items(), key=lambda item: version_key(item[0])))
 
 
@@ -462,32 +509,50 @@ def template_with_releases(dst: Path) -> tuple[Path, str]:
     return dst, newest
 
 
-# A line of the template's that a user also edited, per publisher: the end
-# of pyproject.toml (the first release's last table), and the publish job's
-# name, in the block where later releases added jobs before it.
+# A line of the template's that a user also edited, per release and
+# publisher: the end of pyproject.toml (the first release's last table), or
+# the publish job's name, beside lines a later release changed.
+RENAMED_JOB = (
+    ".github/workflows/publish.yml",
+    "    name: Publish to PyPI\n",
+    "    name: Publish to PyPI (reviewed)\n",
+)
 TEMPLATE_LINE_EDITS = {
-    "pypa-action": (
+    ("v0.1.0", "pypa-action"): (
         "pyproject.toml",
         'testpaths = ["tests"]\n',
         'testpaths = ["tests"]\naddopts = "-q"\n',
     ),
-    "uv": (
-        ".github/workflows/publish.yml",
-        "    name: Publish to PyPI\n    needs: build\n",
-        "    name: Publish to PyPI (reviewed)\n    needs: build\n",
-    ),
+    ("v0.1.0", "uv"): RENAMED_JOB,
+    ("v0.2.0", "pypa-action"): RENAMED_JOB,
+    ("v0.2.0", "uv"): RENAMED_JOB,
+}
+# What the check says first for each resolution of that conflict that is not
+# the template's, per edited file.
+OFF_THE_TEMPLATE = {
+    "pyproject.toml": {
+        "mine": "pyproject.toml has no [tool.verify-attestations] table",
+        "both": "pyproject.toml cannot be read",
+    },
+    ".github/workflows/publish.yml": {
+        "mine": ".github/workflows/publish.yml is not the template's",
+        "both": ".github/workflows/publish.yml is not the template's",
+    },
 }
 
 
-def keep_one_side(path: Path, side: int) -> None:
-    """Resolve every conflict of Copier's inline markers by keeping one side:
-    0, the lines before updating ("keep mine"); 1, the template's."""
+RESOLUTIONS = {"mine": r"\1", "theirs": r"\2", "both": r"\1\2"}
+
+
+def resolve(path: Path, resolution: str) -> None:
+    """Resolve every conflict of Copier's inline markers as a user may: keep
+    "mine" (the lines before updating), "theirs" (the template's) or "both"."""
     conflict = re.compile(
         r"^<<<<<<< before updating\n(.*?)^=======\n(.*?)^>>>>>>> after updating\n",
         re.MULTILINE | re.DOTALL,
     )
     text = path.read_text(encoding="utf-8")
-    path.write_text(conflict.sub(lambda m: m[side + 1], text), encoding="utf-8")
+    path.write_text(conflict.sub(RESOLUTIONS[resolution], text), encoding="utf-8")
 
 
 def project_check(project: Path) -> subprocess.CompletedProcess[str]:
@@ -506,14 +571,15 @@ def test_every_real_release_updates_to_the_working_tree(
     template, newest = template_with_releases(tmp_path / "template")
     # An owner the repository does not name, as the first release accepted:
     # the update keeps the repository, and the migration the owner agree.
+    owner = "acme" if tag == "v0.1.0" else "acme-corp"
     project = copy_project(
         template,
         tmp_path / "pkg",
         tag,
-        {"publishing_tool": publishing_tool, "github_owner": "acme"},
+        {"publishing_tool": publishing_tool, "github_owner": owner},
     )
     make_user_edits(project)
-    edited, theirs, ours = TEMPLATE_LINE_EDITS[publishing_tool]
+    edited, theirs, ours = TEMPLATE_LINE_EDITS[tag, publishing_tool]
     replace_once(project / edited, theirs, ours)
     commit_all(project, "Our own line in a file of the template's")
 
@@ -523,10 +589,11 @@ def test_every_real_release_updates_to_the_working_tree(
     # steps, the commands to run.
     unmerged = git(project, "ls-files", "--unmerged").splitlines()
     assert {line.split("\t")[1] for line in unmerged} == {edited}, said
-    assert f"update: resolve the conflicts in {edited}\n" in said
-    assert "update: CHANGELOG.md, upgrading to Unreleased:\n- " in said
-    # Each Upgrading section crossed gives its by-hand step, this issue's too.
-    assert "- By hand: move any tool table of your own" in " ".join(said.split())
+    assert f"update: resolve the conflicts in {edited}\n- {edited}: " in said
+    # The Upgrading sections of exactly the releases crossed.
+    crossed = re.findall(r"^update: CHANGELOG\.md, upgrading to (\S+):$", said, re.M)
+    assert crossed == [v for v in ("0.2.0", "0.3.0") if f"v{v}" > tag], said
+    assert "Move any tool table of your own" in " ".join(said.split())
     assert "run `uv run --script scripts/check_project.py` and commit" in said
     uv = tool("uv")
     if edited == "pyproject.toml":
@@ -536,25 +603,17 @@ def test_every_real_release_updates_to_the_working_tree(
         # The task brought the lock up to date with the new pyproject.toml.
         run(uv, "lock", "--check", "--offline", cwd=project, env=LOCAL_UV)
 
-    # "Keep mine" drops what the release added around our line: the check
-    # fails, naming it.
+    # "Keep mine" drops what the release added around our line, "keep both"
+    # leaves the old lines beside the new: the check fails, naming the cause.
     conflicted = (project / edited).read_text(encoding="utf-8")
-    keep_one_side(project / edited, 0)
-    checked = project_check(project)
-    assert checked.returncode == 1
-    if edited == "pyproject.toml":
-        assert "pyproject.toml has no [tool.verify-attestations] table" in (
-            checked.stderr
-        )
-    else:
-        # Our job header keeps `needs: build`: the publish job would run
-        # without the rebuild's list it signs and uploads by.
-        assert "the `publish` job reads `needs.rebuild` but does not wait" in (
-            checked.stderr
-        ), checked.stderr
+    for resolution, cause in OFF_THE_TEMPLATE[edited].items():
+        resolve(project / edited, resolution)
+        checked = project_check(project)
+        assert checked.returncode == 1, resolution
+        assert f"check: {cause}" in checked.stderr, (resolution, checked.stderr)
+        (project / edited).write_text(conflicted, encoding="utf-8")
     # The template's side, and the commands the update named, pass it.
-    (project / edited).write_text(conflicted, encoding="utf-8")
-    keep_one_side(project / edited, 1)
+    resolve(project / edited, "theirs")
     git(project, "add", edited)
     run(uv, "lock", "--quiet", cwd=project, env=LOCAL_UV)
     run(uv, "lock", "--check", "--offline", cwd=project, env=LOCAL_UV)
@@ -855,6 +914,8 @@ def test_steps_of_exactly_the_releases_crossed(clean_project: Path) -> None:
     lines = after_update(clean_project, "0.1.0", "0.3.0", "--skip-tasks=True")
     assert lines == [
         "update: resolve the conflicts in a.txt, b.txt",
+        "- a.txt: keep the template's lines and yours",
+        "- b.txt: keep the template's lines and yours",
         "update: run `uv lock` (tasks were skipped)",
         "update: CHANGELOG.md, upgrading to 0.2.0:",
         "- By hand: rename the environment on PyPI.",
@@ -873,6 +934,45 @@ def test_steps_of_exactly_the_releases_crossed(clean_project: Path) -> None:
     ]
 
 
+CONFLICTED = "<<<<<<< before updating\n{}=======\n{}>>>>>>> after updating\n"
+
+
+def test_each_conflicted_file_gets_the_resolution_that_keeps_it_valid(
+    clean_project: Path,
+) -> None:
+    """The release path: the template's side; YAML: the template's, with
+    your lines carried in; .gitignore, a list of patterns: both, done here."""
+    files = {
+        ".github/scripts/build-dist.sh": ("uv build --mine\n", "uv build\n"),
+        ".github/workflows/ci.yml": ("  mine: 1\n", "  theirs: 1\n"),
+        ".gitignore": (".idea/\n", ".coverage\nhtmlcov/\n"),
+    }
+    for name in files:
+        (clean_project / name).parent.mkdir(parents=True, exist_ok=True)
+        (clean_project / name).write_text("before\n")
+    commit_all(clean_project, "Before the update")
+    for name, (ours, theirs) in files.items():
+        (clean_project / name).write_text("before\n" + CONFLICTED.format(ours, theirs))
+
+    lines = after_update(clean_project, "0.2.0", "0.3.0", f"--template={REPO}")
+    said = " ".join(" ".join(lines).split())
+
+    assert said.startswith(
+        "update: .gitignore: kept both sides of its conflicts (a list of patterns) "
+        "update: resolve the conflicts in .github/scripts/build-dist.sh, "
+        ".github/workflows/ci.yml "
+        "- .github/scripts/build-dist.sh: take the template's side (the project "
+        "check compares this file with the template's); a change that must stay "
+        "is declared under project_owns (docs/development.md) "
+        "- .github/workflows/ci.yml: start from the template's side and carry "
+        "your own lines into it (keeping both sides repeats keys) "
+    ), said
+    assert (clean_project / ".gitignore").read_text() == (
+        "before\n.coverage\nhtmlcov/\n.idea/\n"
+    )
+    assert git(clean_project, "diff", "--cached", "--name-only") == ".gitignore\n"
+
+
 def test_without_uv_it_names_the_command(clean_project: Path, tmp_path: Path) -> None:
     (clean_project / "pyproject.toml").write_text('[project]\nname = "a"\n')
     commit_all(clean_project, "A project")
@@ -881,3 +981,31 @@ def test_without_uv_it_names_the_command(clean_project: Path, tmp_path: Path) ->
     (git_only / "git").symlink_to(shutil.which("git") or "/usr/bin/git")
     lines = after_update(clean_project, "0.2.0", "0.3.0", path=str(git_only))
     assert lines[0] == "update: run `uv lock` (uv is not installed here)"
+
+
+def test_a_release_not_tagged_yet_counts_past_the_last_tag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`## 0.4.0 (unreleased)`: Copier versions the template's development
+    head as the last tag's post-release, which crosses it; a project already
+    past 0.4.0, or updated to a tag, does not."""
+    changelog = CHANGELOG.replace("## Unreleased", "## 0.4.0 (unreleased)")
+    monkeypatch.syspath_prepend(str(REPO / "hooks"))  # its sibling, rollout.py
+    steps = import_script(REPO / "hooks/after_update.py").upgrading_steps
+    crossed = {
+        (since, until): [
+            s.release for s in steps(changelog, *map(Version, (since, until)))
+        ]
+        for since, until in (
+            ("0.2.0", "0.3.0.post5.dev0+g1234567"),
+            ("0.3.0", "0.3.0.post5.dev0+g1234567"),
+            ("0.1.0", "0.3.0"),
+            ("0.4.0", "0.4.0.post1.dev0"),
+        )
+    }
+    assert crossed == {
+        ("0.2.0", "0.3.0.post5.dev0+g1234567"): ["0.3.0", "0.4.0"],
+        ("0.3.0", "0.3.0.post5.dev0+g1234567"): ["0.4.0"],
+        ("0.1.0", "0.3.0"): ["0.2.0", "0.3.0"],
+        ("0.4.0", "0.4.0.post1.dev0"): [],
+    }

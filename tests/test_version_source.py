@@ -22,7 +22,14 @@ from test_build_job import (
     rebuild_on_another_runner,
     step,
 )
-from test_update import assert_no_conflicts, commit_all, copy_project, update
+from test_update import (
+    NEWEST,
+    assert_no_conflicts,
+    commit_all,
+    copy_project,
+    update,
+)
+from test_update import releases as releases  # the session fixture
 
 from conftest import (
     LOCAL_UV,
@@ -292,3 +299,29 @@ def test_switch_migration_refuses_unreadable_answers_in_one_line(
     assert result.stderr == (
         f"switch_version_source: {answers} is not a mapping of answers\n"
     )
+
+
+def test_switching_a_uv_build_project_to_the_tag_is_refused_writing_nothing(
+    releases: Path, tmp_path: Path
+) -> None:
+    """Refused before any migration writes: one line, and `git status` as
+    clean as before (the static version, bumped, is not handed back)."""
+    project = copy_project(releases, tmp_path / "made", NEWEST)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"0.1.0"', '"1.9.0"', 1))
+    commit_all(project, "release 1.9.0")
+
+    result = update(project, "--quiet", "--data=version_source=tag", check=False)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    refusal = [
+        line for line in result.stderr.splitlines() if line.startswith("switch_")
+    ]
+    assert refusal == [
+        "switch_version_source: version_source=tag needs a backend with dynamic "
+        "versions (hatchling or setuptools), and this project builds with "
+        "uv_build: nothing was changed (add -d build_backend=... to switch both)"
+    ]
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""
+    assert 'version = "1.9.0"' in pyproject.read_text()
