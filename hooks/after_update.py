@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -40,8 +39,11 @@ from types import ModuleType
 
 from packaging.version import InvalidVersion, Version  # Copier depends on it
 
-# The rollout command lists an update's conflicts the same way.
+# The rollout command lists an update's conflicts the same way; the hook that
+# renders ahead imports the template's scripts the same way.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "commands"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render_ahead import import_script
 from rollout import conflicted_files
 
 CHECK = "uv run --script scripts/check_project.py"
@@ -183,15 +185,6 @@ def publish_workflow(check: ModuleType) -> str | None:
         )
     except OSError:
         return None
-
-
-def import_script(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def is_nothing(text: str) -> bool:

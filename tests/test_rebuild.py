@@ -249,16 +249,21 @@ def test_file_that_is_not_a_distribution_is_not_rebuilt(
     )
 
 
+def committed_without(released: Path, path: str, source: Path) -> Path:
+    """A clone of the released commit with one more commit that deletes `path`."""
+    run("git", "clone", "--quiet", released, source)
+    run("git", "rm", "--quiet", path, cwd=source)
+    run("git", "commit", "--quiet", "-m", f"without {path}", cwd=source)
+    return source
+
+
 @pytest.mark.slow
 def test_commit_that_cannot_be_built_as_pinned_is_a_build_error(
     cli: Callable[..., Outcome], builds: Builds, renders: Any, tmp_path: Path
 ) -> None:
     released = builds(renders(representative(build_backend="hatchling")))
-    source = tmp_path / "source"
-    run("git", "clone", "--quiet", released, source)
     constraints = ".github/release-requirements/build-constraints.txt"
-    run("git", "rm", "--quiet", constraints, cwd=source)
-    run("git", "commit", "--quiet", "-m", "unpinned", cwd=source)
+    source = committed_without(released, constraints, tmp_path / "source")
     commit = head(source)
     args = ["--dist", released / "dist", "--commit", commit, "--source", source]
     args += ["--pyproject", released / "pyproject.toml"]
@@ -448,10 +453,8 @@ def test_a_commit_without_the_normalizer_is_built_as_it_was(
     # compared as uv_build made it (undated, with PAX records), so the
     # released (normalized) one differs, and says how.
     released = builds(renders(representative(build_backend="uv_build")))
-    source = tmp_path / "source"
-    run("git", "clone", "--quiet", released, source)
-    run("git", "rm", "--quiet", ".github/scripts/normalize-sdist.py", cwd=source)
-    run("git", "commit", "--quiet", "-m", "before the normalizer", cwd=source)
+    normalizer = ".github/scripts/normalize-sdist.py"
+    source = committed_without(released, normalizer, tmp_path / "source")
     args = ["--dist", released / "dist", "--commit", head(source), "--source", source]
     result = cli(*args, "--pyproject", released / "pyproject.toml", "--offline")
     assert result.code == 1, result.out
