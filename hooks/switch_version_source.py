@@ -8,15 +8,11 @@ version (the "before" stage of `_migrations`, after Copier rendered the old
 one), this script sets the line back to what the template wrote and stages it,
 so the merge takes the template's line: from now on the tag is the version.
 Switching back needs nothing: the template's static version replaces the
-dynamic one, and the project sets its next version there.
-
-A backend without dynamic versions (uv_build) cannot take the version from
-the tag: the switch is refused in one line before anything is written, and
-the update stops (Copier's own validator would refuse it only after the
-migrations ran).
+dynamic one, and the project sets its next version there. A backend without
+dynamic versions (uv_build) never gets here: hooks/check_answers.py, the
+migration before this one, refuses the switch with copier.yml's validator.
 
     python switch_version_source.py ANSWERS_FILE NEW_VERSION_SOURCE
-        [--backend NEW_BUILD_BACKEND]
 """
 
 from __future__ import annotations
@@ -31,9 +27,6 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]  # Copier depends on PyYAML
 
 PYPROJECT = Path("pyproject.toml")
-# The template's copier.yml, whose `vcs_requires` names the backends that can
-# take the version from the tag.
-COPIER_YML = Path(__file__).resolve().parent.parent / "copier.yml"
 # The version every release of the template writes into a new project.
 TEMPLATE_VERSION = 'version = "0.1.0"'
 # A static version line, as the template writes it.
@@ -52,25 +45,6 @@ def recorded_answers(answers_file: Path) -> dict[str, object]:
     if not isinstance(answers, dict):
         raise SwitchError(f"{answers_file} is not a mapping of answers")
     return answers
-
-
-def dynamic_backends() -> list[str]:
-    try:
-        config = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
-        return list(config["vcs_requires"]["default"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return []  # Copier's validator refuses it then, after the migrations
-
-
-def refusal(backend: str, dynamic: Sequence[str]) -> str | None:
-    """Why the tag cannot be the version with `backend`, if it cannot."""
-    if not dynamic or backend in dynamic:
-        return None
-    return (
-        f"version_source=tag needs a backend with dynamic versions "
-        f"({' or '.join(dynamic)}), and this project builds with {backend}: "
-        "nothing was changed (add -d build_backend=... to switch both)"
-    )
 
 
 def static_version_line(lines: Sequence[str]) -> int | None:
@@ -112,16 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("answers_file", type=Path)
     parser.add_argument("version_source", help="the answer the update applies")
-    parser.add_argument("--backend", default="", help="the build_backend given")
     options = parser.parse_args(argv)
     try:
         recorded = recorded_answers(options.answers_file)
         # Projects made before the question had the static version.
         before = str(recorded.get("version_source", "pyproject"))
-        if (options.version_source or before) == "tag":
-            backend = options.backend or str(recorded.get("build_backend", ""))
-            if reason := refusal(backend, dynamic_backends()):
-                raise SwitchError(reason)
         switching = options.version_source == "tag" != before
         if switching and reset_static_version(PYPROJECT):
             print(

@@ -450,6 +450,65 @@ def test_dirty_working_tree_is_refused_and_nothing_changes(
     assert answers(project)["_commit"] == "v0.1.0"
 
 
+# The answers an update is given (-d) go through the new version's questions
+# before any migration writes: a project from 0.1.0 whose owner was guessed,
+# which migrate_answers rewrites on every update, shows that nothing is.
+REFUSED = {
+    "environment=rehearsal": "Validation error for question 'environment': ",
+    "publishing_tool=twine": "Invalid choice for 'publishing_tool': ",
+}
+
+
+@pytest.mark.parametrize("given", REFUSED)
+def test_a_refused_answer_stops_the_update_in_one_line_writing_nothing(
+    releases: Path, tmp_path: Path, given: str
+) -> None:
+    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
+    assert answers(project)["github_owner"] != "acme-corp"  # to be carried forward
+    before = snapshot(project)
+
+    result = update(project, "--quiet", f"--data={given}", check=False)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    refusals = [
+        line for line in result.stderr.splitlines() if line.startswith("check_")
+    ]
+    assert len(refusals) == 1, result.stderr
+    assert refusals[0].startswith(f"check_answers: {REFUSED[given]}")
+    assert refusals[0].endswith(" (nothing was changed)")
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("answers_text", "data", "reason"),
+    [
+        ("- a\n- list\n", '{"environment": "x"}', "is not a mapping of answers"),
+        ("_commit: v0.1.0\n", '["environment"]', "--data is not a JSON object"),
+        ("_commit: v0.1.0\n", "{environment", "Expecting property name"),
+    ],
+)
+def test_answer_check_reads_bad_input_in_one_line(
+    tmp_path: Path, answers_text: str, data: str, reason: str
+) -> None:
+    answers_file = tmp_path / ".copier-answers.yml"
+    answers_file.write_text(answers_text)
+    result = run(
+        sys.executable,
+        REPO / "hooks/check_answers.py",
+        answers_file,
+        f"--template={REPO}",
+        f"--data={data}",
+        cwd=tmp_path,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("check_answers: ")
+    assert reason in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 # --- The real releases of this repository -------------------------------------------
 
 

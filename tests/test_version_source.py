@@ -315,13 +315,11 @@ def test_switching_a_uv_build_project_to_the_tag_is_refused_writing_nothing(
 
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
-    refusal = [
-        line for line in result.stderr.splitlines() if line.startswith("switch_")
-    ]
+    refusal = [line for line in result.stderr.splitlines() if line.startswith("check_")]
     assert refusal == [
-        "switch_version_source: version_source=tag needs a backend with dynamic "
-        "versions (hatchling or setuptools), and this project builds with "
-        "uv_build: nothing was changed (add -d build_backend=... to switch both)"
+        "check_answers: Validation error for question 'version_source': A version "
+        "from the tag needs a backend with dynamic versions: hatchling (hatch-vcs) "
+        "or setuptools (setuptools-scm); uv_build has none. (nothing was changed)"
     ]
     assert run("git", "status", "--porcelain", cwd=project).stdout == ""
     assert 'version = "1.9.0"' in pyproject.read_text()
