@@ -167,7 +167,10 @@ def index(tmp_path: Path) -> Iterator[Index]:
     context.load_cert_chain(leaf, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     state.url = f"https://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll (0.5 s by default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     yield state
     server.shutdown()
