@@ -24,6 +24,7 @@ from test_build_job import (
 )
 from test_update import (
     NEWEST,
+    answers,
     assert_no_conflicts,
     commit_all,
     copy_project,
@@ -285,19 +286,19 @@ def test_switching_to_the_tag_on_update_builds_the_tags_version(
 def test_switch_migration_refuses_unreadable_answers_in_one_line(
     tmp_path: Path,
 ) -> None:
-    answers = tmp_path / ".copier-answers.yml"
-    answers.write_text("- not\n- a mapping\n")
+    answers_file = tmp_path / ".copier-answers.yml"
+    answers_file.write_text("- not\n- a mapping\n")
     result = run(
         sys.executable,
         REPO / "hooks/switch_version_source.py",
-        answers,
+        answers_file,
         "tag",
         cwd=tmp_path,
         check=False,
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
-        f"switch_version_source: {answers} is not a mapping of answers\n"
+        f"switch_version_source: {answers_file} is not a mapping of answers\n"
     )
 
 
@@ -307,6 +308,7 @@ def test_switching_a_uv_build_project_to_the_tag_is_refused_writing_nothing(
     """Refused before any migration writes: one line, and `git status` as
     clean as before (the static version, bumped, is not handed back)."""
     project = copy_project(releases, tmp_path / "made", NEWEST)
+    assert answers(project)["github_owner"] != "acme-corp"  # to be carried forward
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"0.1.0"', '"1.9.0"', 1))
     commit_all(project, "release 1.9.0")
