@@ -116,6 +116,15 @@ BROKEN: dict[str, tuple[Callable[[Path], object], str]] = {
         lambda p: edit(p / ".github/workflows/ci.yml", r"^jobs:$", "=======\njobs:"),
         "check: .github/workflows/ci.yml has conflict markers (line ",
     ),
+    "the CI workflow no longer callable by the release": (
+        lambda p: edit(p / ".github/workflows/ci.yml", r"^  workflow_call:\n", ""),
+        "check: .github/workflows/ci.yml has no `workflow_call` under `on:`, so "
+        f"{PUBLISH} cannot call it",
+    ),
+    "the CI workflow deleted": (
+        lambda p: (p / ".github/workflows/ci.yml").unlink(),
+        f"check: {PUBLISH} calls .github/workflows/ci.yml, which is missing",
+    ),
     "the verification's table dropped": (
         lambda p: edit(
             p / "pyproject.toml", r"^\[tool\.verify-attestations\]$", "[tool.mine]"

@@ -31,8 +31,9 @@ runs:
 - `[tool.verify-attestations]` and the version source in pyproject.toml
   against the answers and docs/releasing.md;
 - every job docs/releasing.md lists is in the publish workflow once, no job
-  reads another's outputs without waiting for it, and every script it runs
-  is there;
+  reads another's outputs without waiting for it, every script it runs is
+  there, and the project's CI, which it calls to test the release, can be
+  called (`on: workflow_call`);
 - uv.lock matches pyproject.toml (`uv lock --check --offline`).
 
 Standard library only: Copier, when the render is not cached, comes from the
@@ -501,6 +502,24 @@ def referenced(workflow: Path) -> list[str]:
     return sorted(set(found))
 
 
+def called_workflows(workflow: Path) -> list[str]:
+    """This repository's own workflows that the publish workflow calls."""
+    text = workflow.read_text(encoding="utf-8", errors="replace")
+    pattern = r"^\s*uses:\s*['\"]?[$.]/(\.github/workflows/[\w.-]+)"
+    return sorted(set(re.findall(pattern, text, flags=re.MULTILINE)))
+
+
+def callable_workflow(path: Path) -> bool:
+    """Whether a workflow's `on:` names `workflow_call`, which another
+    workflow needs to call it (GitHub refuses the caller's run otherwise)."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    text = "\n".join(line.split("#", 1)[0] for line in lines) + "\n."
+    on = re.search(
+        r"^(?:on|\"on\"|'on'):(.*?)(?=^\S)", text, flags=re.MULTILINE | re.DOTALL
+    )
+    return bool(on and re.search(r"\bworkflow_call\b", on[1]))
+
+
 def release_problems(answered: Answers, releasing: str) -> list[str]:
     workflow = publish_workflow(releasing)
     if workflow is None:
@@ -532,6 +551,16 @@ def release_problems(answered: Answers, releasing: str) -> list[str]:
         for name in referenced(path)
         if name not in answered.owns and not Path(name).is_file()
     ]
+    # The project's own CI is the release's test gate: the publish workflow
+    # calls it, so it must stay callable (`on: workflow_call`).
+    for name in called_workflows(path):
+        if not Path(name).is_file():
+            problems.append(f"{path} calls {name}, which is missing")
+        elif not callable_workflow(Path(name)):
+            problems.append(
+                f"{name} has no `workflow_call` under `on:`, so {path} cannot "
+                "call it to test the release: add `workflow_call:` back"
+            )
     if answered.scalars.get("adopt_existing") == "true":
         print(
             "check: pyproject.toml is the package's own (adopted), so its "
