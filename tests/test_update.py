@@ -569,23 +569,30 @@ def template_with_releases(dst: Path) -> tuple[Path, str]:
     return dst, newest
 
 
-# A line of the template's that a user also edited, per release and
-# publisher: the end of pyproject.toml (the first release's last table), or
-# the publish job's name, beside lines a later release changed.
+# Lines of the template's that a user also edited, per release and
+# publisher: the end of pyproject.toml (the first release's last table), the
+# publish job's name, or CI's triggers, beside lines a later release changed.
 RENAMED_JOB = (
     ".github/workflows/publish.yml",
     "    name: Publish to PyPI\n",
     "    name: Publish to PyPI (reviewed)\n",
 )
+WEEKLY_CI = (
+    ".github/workflows/ci.yml",
+    "  workflow_dispatch:\n",
+    '  workflow_dispatch:\n  schedule:\n    - cron: "0 6 * * 1"\n',
+)
 TEMPLATE_LINE_EDITS = {
-    ("v0.1.0", "pypa-action"): (
-        "pyproject.toml",
-        'testpaths = ["tests"]\n',
-        'testpaths = ["tests"]\naddopts = "-q"\n',
-    ),
-    ("v0.1.0", "uv"): RENAMED_JOB,
-    ("v0.2.0", "pypa-action"): RENAMED_JOB,
-    ("v0.2.0", "uv"): RENAMED_JOB,
+    ("v0.1.0", "pypa-action"): [
+        (
+            "pyproject.toml",
+            'testpaths = ["tests"]\n',
+            'testpaths = ["tests"]\naddopts = "-q"\n',
+        )
+    ],
+    ("v0.1.0", "uv"): [RENAMED_JOB],
+    ("v0.2.0", "pypa-action"): [RENAMED_JOB, WEEKLY_CI],
+    ("v0.2.0", "uv"): [RENAMED_JOB],
 }
 # What the check says first for each resolution of that conflict that is not
 # the template's, per edited file.
@@ -597,6 +604,10 @@ OFF_THE_TEMPLATE = {
     ".github/workflows/publish.yml": {
         "mine": ".github/workflows/publish.yml is not the template's",
         "both": ".github/workflows/publish.yml is not the template's",
+    },
+    # The release calls CI since 0.3.0 ("both" keeps both triggers: valid).
+    ".github/workflows/ci.yml": {
+        "mine": ".github/workflows/ci.yml has no `workflow_call` under `on:`",
     },
 }
 
@@ -639,24 +650,29 @@ def test_every_real_release_updates_to_the_working_tree(
         {"publishing_tool": publishing_tool, "github_owner": owner},
     )
     make_user_edits(project)
-    edited, theirs, ours = TEMPLATE_LINE_EDITS[tag, publishing_tool]
-    replace_once(project / edited, theirs, ours)
-    commit_all(project, "Our own line in a file of the template's")
+    edits = TEMPLATE_LINE_EDITS[tag, publishing_tool]
+    for edited, theirs, ours in edits:
+        replace_once(project / edited, theirs, ours)
+    commit_all(project, "Our own lines in files of the template's")
+    edited_files = {edited for edited, _, _ in edits}
 
     said = update(project).stdout
 
     # What is left is said: each conflicted file, the releases' by-hand
     # steps, the commands to run.
     unmerged = git(project, "ls-files", "--unmerged").splitlines()
-    assert {line.split("\t")[1] for line in unmerged} == {edited}, said
-    assert f"update: resolve the conflicts in {edited}\n- {edited}: " in said
+    assert {line.split("\t")[1] for line in unmerged} == edited_files, said
+    listed = ", ".join(sorted(edited_files))
+    assert f"update: resolve the conflicts in {listed}\n" in said
+    for edited in edited_files:
+        assert f"\n- {edited}: " in said
     # The Upgrading sections of exactly the releases crossed.
     crossed = re.findall(r"^update: CHANGELOG\.md, upgrading to (\S+):$", said, re.M)
     assert crossed == [v for v in ("0.2.0", "0.3.0") if f"v{v}" > tag], said
     assert "Move any tool table of your own" in " ".join(said.split())
     assert "run `uv run --script scripts/check_project.py` and commit" in said
     uv = tool("uv")
-    if edited == "pyproject.toml":
+    if "pyproject.toml" in edited_files:
         # No lock can be made from a conflicted pyproject.toml: it says so.
         assert "update: run `uv lock` once pyproject.toml is resolved\n" in said
     else:
@@ -665,16 +681,21 @@ def test_every_real_release_updates_to_the_working_tree(
 
     # "Keep mine" drops what the release added around our line, "keep both"
     # leaves the old lines beside the new: the check fails, naming the cause.
-    conflicted = (project / edited).read_text(encoding="utf-8")
-    for resolution, cause in OFF_THE_TEMPLATE[edited].items():
-        resolve(project / edited, resolution)
-        checked = project_check(project)
-        assert checked.returncode == 1, resolution
-        assert f"check: {cause}" in checked.stderr, (resolution, checked.stderr)
-        (project / edited).write_text(conflicted, encoding="utf-8")
+    # (Each file alone: any other conflicted file takes the template's side.)
+    conflicted = {name: (project / name).read_text() for name in edited_files}
+    for edited in sorted(edited_files):
+        for resolution, cause in OFF_THE_TEMPLATE[edited].items():
+            for name in edited_files:
+                resolve(project / name, resolution if name == edited else "theirs")
+            checked = project_check(project)
+            assert checked.returncode == 1, resolution
+            assert f"check: {cause}" in checked.stderr, (resolution, checked.stderr)
+            for name, text in conflicted.items():
+                (project / name).write_text(text, encoding="utf-8")
     # The template's side, and the commands the update named, pass it.
-    resolve(project / edited, "theirs")
-    git(project, "add", edited)
+    for edited in edited_files:
+        resolve(project / edited, "theirs")
+        git(project, "add", edited)
     run(uv, "lock", "--quiet", cwd=project, env=LOCAL_UV)
     run(uv, "lock", "--check", "--offline", cwd=project, env=LOCAL_UV)
     checked = project_check(project)
