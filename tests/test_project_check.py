@@ -314,6 +314,29 @@ def test_any_conflict_marker_alone_in_any_file_fails(
     assert result.stderr.startswith(f"check: {rel} has conflict markers (line ")
 
 
+@pytest.mark.parametrize(
+    ("triggers", "accepted"),
+    [
+        ("on: [push, pull_request, workflow_call]\n", True),
+        (
+            "on:\n  workflow_dispatch:\n    inputs:\n      why:\n"
+            "        description: not a workflow_call\n",
+            False,
+        ),
+    ],
+)
+def test_ci_is_callable_only_with_the_event_itself(
+    project: Path, triggers: str, accepted: bool
+) -> None:
+    ci = project / ".github/workflows/ci.yml"
+    text = ci.read_text(encoding="utf-8")
+    start, end = text.index("\non:\n") + 1, text.index("\npermissions:")
+    ci.write_text(text[:start] + triggers + text[end:], encoding="utf-8")
+    result = check(project)
+    assert (result.returncode == 0) is accepted, result.stderr
+    assert ("has no `workflow_call` under `on:`" in result.stderr) is not accepted
+
+
 def test_a_heading_underline_in_prose_is_not_a_marker(project: Path) -> None:
     append(project / "README.md", "\nChanges\n=======\n")
     assert check(project).returncode == 0

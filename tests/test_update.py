@@ -108,7 +108,8 @@ def replace_once(path: Path, old: str, new: str) -> None:
 def edit_copier_yml(
     template: Path, pins: Mapping[str, str], *, old_names: bool = False
 ) -> None:
-    """Give copier.yml older pins and, for v0.1.0, the older names."""
+    """Give copier.yml older pins, the older environment validator and, for
+    v0.1.0, the older names."""
     yaml = YAML(typ="rt")
     yaml.width = 4096
     path = template / "copier.yml"
@@ -116,6 +117,11 @@ def edit_copier_yml(
     for action, pin in pins.items():
         assert action in config["action_pins"]["default"], action
         config["action_pins"]["default"][action] = pin
+    # Before 0.3.0, the publishing environment could be named `rehearsal`.
+    validator = str(config["environment"]["validator"])
+    start = validator.index("{% elif environment | lower == rehearsal_environment")
+    end = validator.index("{% endif %}")
+    config["environment"]["validator"] = validator[:start] + validator[end:]
     if old_names:
         choices = config["publishing_tool"]["choices"]
         (label,) = [k for k, v in choices.items() if v == NEW_VALUE]
@@ -334,8 +340,10 @@ def test_update_to_newest_keeps_edits_and_brings_pins(
     result = update(project)
 
     assert_no_conflicts(project)
-    # Only answers given to the update are asked ahead (a second of Copier).
-    assert "check_answers.py" not in result.stdout + result.stderr
+    # Only answers given to the update are asked ahead (a second of Copier);
+    # after it, the recorded ones are compared.
+    checks = [line for line in result.stderr.splitlines() if "check_answers" in line]
+    assert checks and all(line.endswith("'--after']") for line in checks), checks
     assert "migrate_answers.py" in result.stderr  # the migrations were shown
     recorded = answers(project)
     assert recorded["_commit"] == NEWEST
@@ -453,33 +461,65 @@ def test_dirty_working_tree_is_refused_and_nothing_changes(
     assert answers(project)["_commit"] == "v0.1.0"
 
 
-# The answers an update is given (-d) go through the new version's questions
-# before any migration writes: a project from 0.1.0 whose owner was guessed,
-# which migrate_answers rewrites on every update, shows that nothing is. (A
-# validator's refusal: test_version_source.py, switching a uv_build project.)
-REFUSED = {"publishing_tool=twine": "Invalid choice for 'publishing_tool': "}
-
-
-@pytest.mark.parametrize("given", REFUSED)
-def test_a_refused_answer_stops_the_update_in_one_line_writing_nothing(
-    releases: Path, tmp_path: Path, given: str
-) -> None:
-    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
-    assert answers(project)["github_owner"] != "acme-corp"  # to be carried forward
-    before = snapshot(project)
-
-    result = update(project, "--quiet", f"--data={given}", check=False)
-
+def assert_refused_writing_nothing(
+    result: subprocess.CompletedProcess[str], project: Path, before: dict[str, str]
+) -> str:
+    """The update failed with one line of ours, and left the project as it
+    was; that line."""
     assert result.returncode != 0
     assert "Traceback" not in result.stdout + result.stderr
     refusals = [
         line for line in result.stderr.splitlines() if line.startswith("check_")
     ]
     assert len(refusals) == 1, result.stderr
-    assert refusals[0].startswith(f"check_answers: {REFUSED[given]}")
     assert refusals[0].endswith(" (nothing was changed)")
     assert snapshot(project) == before
     assert git(project, "status", "--porcelain") == ""
+    return refusals[0]
+
+
+def test_a_refused_answer_stops_the_update_in_one_line_writing_nothing(
+    releases: Path, tmp_path: Path
+) -> None:
+    """The answers an update is given (-d) go through the new version's
+    questions before any migration writes: a project from 0.1.0 whose owner
+    was guessed, which migrate_answers rewrites on every update, shows that
+    nothing is. (A validator's refusal: test_version_source.py.)"""
+    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
+    assert answers(project)["github_owner"] != "acme-corp"  # to be carried forward
+    before = snapshot(project)
+
+    result = update(project, "--quiet", "--data=publishing_tool=twine", check=False)
+
+    refusal = assert_refused_writing_nothing(result, project, before)
+    # Older Copiers say only "Invalid choice": the line names the answer.
+    assert refusal.startswith("check_answers: Invalid choice"), refusal
+    assert "publishing_tool" in refusal
+
+
+def test_a_recorded_answer_the_new_version_refuses_is_never_replaced_silently(
+    releases: Path, tmp_path: Path
+) -> None:
+    """An environment named `rehearsal` was accepted before 0.3.0; Copier
+    drops it as invalid and, with --defaults, records `pypi` instead: another
+    publishing environment, unannounced. The update is undone, in one line."""
+    project = copy_project(releases, tmp_path / "pkg", "v0.1.0")
+    replace_once(
+        project / ".copier-answers.yml", "environment: pypi", "environment: rehearsal"
+    )
+    commit_all(project, "Publish from the environment named rehearsal")
+    before = snapshot(project)
+
+    result = update(project, "--quiet", check=False)
+
+    refusal = assert_refused_writing_nothing(result, project, before)
+    assert refusal.startswith(
+        "check_answers: Validation error for question 'environment': "
+    ), refusal
+    assert "(the recorded environment=rehearsal, " in refusal
+    # Given anew, the update goes through and records it.
+    update(project, "--quiet", "--data=environment=release")
+    assert answers(project)["environment"] == "release"
 
 
 @pytest.mark.parametrize(

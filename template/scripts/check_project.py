@@ -512,12 +512,16 @@ def called_workflows(workflow: Path) -> list[str]:
 def callable_workflow(path: Path) -> bool:
     """Whether a workflow's `on:` names `workflow_call`, which another
     workflow needs to call it (GitHub refuses the caller's run otherwise)."""
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    text = "\n".join(line.split("#", 1)[0] for line in lines) + "\n."
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    lines = [line.split("#", 1)[0] for line in text.splitlines()]
     on = re.search(
-        r"^(?:on|\"on\"|'on'):(.*?)(?=^\S)", text, flags=re.MULTILINE | re.DOTALL
+        r"^(?:on|\"on\"|'on'):(.*?)(?=^\S)",
+        "\n".join(lines) + "\n.",
+        flags=re.MULTILINE | re.DOTALL,
     )
-    return bool(on and re.search(r"\bworkflow_call\b", on[1]))
+    # As a key or a list item of `on:`, not a word in some input's description.
+    event = r"(?:^\s*|[\[{,]\s*)['\"]?workflow_call['\"]?\s*(?::|[\]},]|$)"
+    return bool(on and re.search(event, on[1], flags=re.MULTILINE))
 
 
 def release_problems(answered: Answers, releasing: str) -> list[str]:
