@@ -275,33 +275,25 @@ def test_switching_to_the_tag_on_update_builds_the_tags_version(
         "acme_widget_tools-2.0.0.tar.gz",
     ]
 
-    # And back: a static version again, the user's edit kept.
+    # uv_build alone is a valid answer, but not while the tag is the version:
+    # Copier would replace the recorded `tag` by its default, a static
+    # version, without a word. The update is undone, in one line.
     shutil.rmtree(project / "dist")
+    before = snapshot(project)
+    result = update(project, "--quiet", "--data=build_backend=uv_build", check=False)
+    refusal = assert_refused_writing_nothing(result, project, before)
+    assert refusal.startswith(
+        "check_answers: Validation error for question 'version_source': "
+    ), refusal
+    assert "(the recorded version_source=tag, " in refusal
+
+    # And back: a static version again, the user's edit kept.
     switch(project, "pyproject")
     data = load_toml(pyproject)
     assert data["project"]["version"] == "0.1.0"
     assert "dynamic" not in data["project"]
     assert data["project"]["dependencies"] == ["attrs>=23"]
     assert "hatch-vcs" not in str(data["build-system"]["requires"])
-
-
-def test_leaving_a_dynamic_backend_while_the_tag_is_the_version_is_refused(
-    releases: Path, tmp_path: Path
-) -> None:
-    """uv_build alone is a valid answer, but not beside the recorded
-    version_source=tag, which Copier would then replace by its default (a
-    static version) without a word: the update is undone, in one line."""
-    tagged = {"build_backend": "hatchling", "version_source": "tag"}
-    project = copy_project(releases, tmp_path / "made", NEWEST, tagged)
-    before = snapshot(project)
-
-    result = update(project, "--quiet", "--data=build_backend=uv_build", check=False)
-
-    refusal = assert_refused_writing_nothing(result, project, before)
-    assert refusal.startswith(
-        "check_answers: Validation error for question 'version_source': "
-    ), refusal
-    assert "(the recorded version_source=tag, " in refusal
 
 
 def test_switch_migration_refuses_unreadable_answers_in_one_line(
