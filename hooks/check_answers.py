@@ -19,7 +19,8 @@ in its place without a word: another publishing environment, a static
 version. This compares the answers Copier recorded with the ones carried
 forward; for one replaced that way, it undoes the update (the project was
 clean before it: Copier refuses a dirty one) and says why in one line. Only
-its refusal imports Copier (a second), so that every update does not pay it.
+a refusal imports Copier (the slow part), for the validator's words, so that
+an ordinary update does not pay for it.
 
 Either way, nothing is left changed.
 
@@ -85,7 +86,7 @@ def dry_run(
     given ones as data (a validator refuses those). Nothing is rendered: the
     scratch template is copier.yml alone (should it ever `!include` a file,
     copy that too) and an empty `_subdirectory`."""
-    import copier  # here: a second to import, paid only when asking
+    import copier  # here: slow to import, paid only when asking
 
     with tempfile.TemporaryDirectory(prefix="check-answers-") as scratch:
         project = Path(scratch, "project")
