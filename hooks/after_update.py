@@ -16,11 +16,15 @@ when the conflicts are not known yet). It prints:
   "Upgrading" sections (and its conflict notes when there are conflicts);
 - the commands still to run.
 
-With no conflicts and nothing to do by hand, one line. It never fails the
-update: whatever it cannot do is printed as something left to do.
+With no conflicts and nothing to do by hand, one line. Whatever it cannot do
+is printed as something left to do. It fails the update only before all
+that, with `--defaults True`: a recorded answer the new version refused,
+which Copier replaced by its default without a word, undoes the update
+(hooks/check_answers.py, run here to spare every update a process).
 
     python after_update.py --changelog FILE --from VERSION --to VERSION
-        [--skip-tasks BOOL] [--adopted BOOL]
+        [--skip-tasks BOOL] [--adopted BOOL] [--template DIR]
+        [--answers-file FILE --data JSON --defaults BOOL]
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from packaging.version import InvalidVersion, Version  # Copier depends on it
 # renders ahead imports the template's scripts the same way.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "commands"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import check_answers
 from render_ahead import import_script
 from rollout import conflicted_files
 
@@ -268,7 +273,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--template", type=Path, help="the template's checkout at the new version"
     )
+    parser.add_argument("--answers-file", type=Path)
+    parser.add_argument("--data", default="{}", help="the answers given, as JSON")
+    parser.add_argument("--defaults", default="False")
     options = parser.parse_args(argv)
+    if options.defaults.lower() == "true" and options.answers_file and options.template:
+        refused = check_answers.main(
+            [
+                str(options.answers_file),
+                f"--template={options.template}",
+                f"--data={options.data}",
+                f"--from={options.since}",
+                f"--to={options.until}",
+                "--after",
+            ]
+        )
+        if refused:
+            return refused
     try:
         since, until = Version(options.since), Version(options.until)
         changelog = options.changelog.read_text(encoding="utf-8")

@@ -11,7 +11,8 @@ ones as data, go through Copier's own questionnaire (a dry run of the new
 version's copier.yml, which holds every validator once). A refused answer
 stops the update in one line, with the validator's own words.
 
-After it (`--after`, the first "after" migration, with `--defaults`): Copier
+After it (`--after`, which hooks/after_update.py runs first, with
+`--defaults`): Copier
 drops a recorded answer the new version refuses (`environment: rehearsal`
 recorded before 0.3.0 refused it, or `version_source: tag` once `-d
 build_backend=uv_build` is given) and, with `--defaults`, takes the default
