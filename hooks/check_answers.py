@@ -42,7 +42,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # Copier depends on PyYAML
-from migrate_answers import TABLE, MigrationError, due, load_table, migrate
+from migrate_answers import (
+    TABLE,
+    MigrationError,
+    due,
+    load_table,
+    migrate,
+    parse_answers,
+)
 from migrate_answers import parse_version as version
 
 
@@ -61,12 +68,13 @@ def carried_answers(
             if at_head
             else answers_file.read_text(encoding="utf-8")
         )
-        recorded = yaml.safe_load(text) or {}
-        if not isinstance(recorded, dict):
-            raise RefusedError(f"{answers_file} is not a mapping of answers")
-        return migrate(recorded, due(load_table(TABLE), version(since), version(until)))
-    except (OSError, yaml.YAMLError, MigrationError) as error:
+    except OSError as error:
         raise RefusedError(f"cannot read {answers_file}: {error}") from None
+    try:
+        recorded = parse_answers(text, answers_file)
+        return migrate(recorded, due(load_table(TABLE), version(since), version(until)))
+    except MigrationError as error:
+        raise RefusedError(str(error)) from None
 
 
 def git(*args: str) -> str:
@@ -148,7 +156,10 @@ def refuse_replaced(
     carried: Mapping[str, Any],
     given: Mapping[str, Any],
 ) -> None:
-    now = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    try:
+        now = parse_answers(answers_file.read_text(encoding="utf-8"), answers_file)
+    except (OSError, MigrationError) as error:
+        raise RefusedError(f"cannot read {answers_file}: {error}") from None
     lost = replaced(carried, now, given)
     if not lost:
         return

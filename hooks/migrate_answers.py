@@ -136,15 +136,27 @@ def migrate(answers: Mapping[str, Any], releases: Sequence[Renames]) -> dict[str
     return result
 
 
+def parse_answers(text: str, where: Path | str) -> dict[str, Any]:
+    """The answers of a .copier-answers.yml's text (read from `where`), for
+    every hook that reads them."""
+    try:
+        answers = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise MigrationError(f"cannot read {where}: {error}") from None
+    if answers is None:
+        return {}
+    if not isinstance(answers, dict):
+        raise MigrationError(f"{where} is not a mapping of answers")
+    return answers
+
+
 def migrate_file(answers_file: Path, releases: Sequence[Renames]) -> list[str]:
     """Rewrite the answers file in place; return the answers that changed."""
     try:
         text = answers_file.read_text(encoding="utf-8")
-        answers = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as error:
+    except OSError as error:
         raise MigrationError(f"cannot read {answers_file}: {error}") from error
-    if not isinstance(answers, dict):
-        raise MigrationError(f"{answers_file} does not hold Copier's answers")
+    answers = parse_answers(text, answers_file)
     migrated = migrate(answers, releases)
     changed = sorted(k for k in migrated if answers.get(k, ...) != migrated[k])
     if migrated != answers:

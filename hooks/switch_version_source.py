@@ -24,7 +24,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml  # type: ignore[import-untyped]  # Copier depends on PyYAML
+from migrate_answers import MigrationError, parse_answers
 
 PYPROJECT = Path("pyproject.toml")
 # The version every release of the template writes into a new project.
@@ -39,12 +39,11 @@ class SwitchError(Exception):
 
 def recorded_answers(answers_file: Path) -> dict[str, object]:
     try:
-        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
+        return parse_answers(answers_file.read_text(encoding="utf-8"), answers_file)
+    except OSError as error:
         raise SwitchError(f"cannot read {answers_file}: {error}") from None
-    if not isinstance(answers, dict):
-        raise SwitchError(f"{answers_file} is not a mapping of answers")
-    return answers
+    except MigrationError as error:
+        raise SwitchError(str(error)) from None
 
 
 def static_version_line(lines: Sequence[str]) -> int | None:
